@@ -1,0 +1,30 @@
+/**
+ * WebSocket close codes the gateway uses (RFC 6455 §7.4.1; 4000–4999 are
+ * private-use). 1005, 1006 and 1015 are never sent: they are reserved for
+ * reporting, not for the wire.
+ */
+export const CloseCode = {
+  /** Normal closure. */
+  NORMAL: 1000,
+  /** The server is shutting down, or the peer stopped answering pings. */
+  GOING_AWAY: 1001,
+  /** Slow consumer: the client stayed over the buffered-bytes limit too long. */
+  POLICY_VIOLATION: 1008,
+  /** A frame larger than `GATEWAY__MAX_MESSAGE_BYTES`. */
+  MESSAGE_TOO_BIG: 1009,
+  /** Unexpected server condition. */
+  INTERNAL_ERROR: 1011,
+  /** Another connection took this session over. */
+  SESSION_TAKEN_OVER: 4001,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The reason text sent with each close code. */
+export const CLOSE_REASONS: Record<CloseCode, string> = {
+  [CloseCode.NORMAL]: 'normal',
+  [CloseCode.GOING_AWAY]: 'shutting_down',
+  [CloseCode.POLICY_VIOLATION]: 'slow_consumer',
+  [CloseCode.MESSAGE_TOO_BIG]: 'message_too_big',
+  [CloseCode.INTERNAL_ERROR]: 'internal_error',
+  [CloseCode.SESSION_TAKEN_OVER]: 'session_taken_over',
+};

@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import { ClientMessageSchema, type ClientMessage } from './client-frames.ts';
+import {
+  AgentErrorEventSchema,
+  DoneEventSchema,
+  TokenEventSchema,
+  ToolCallEventSchema,
+  type KnownAgentEvent,
+  type KnownAgentEventType,
+  type UnknownAgentEvent,
+} from './agent.ts';
+
+/** A Zod issue reduced to what travels in `details.issues`. */
+export interface ProtocolIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+export type ParseFailure = {
+  ok: false;
+  /** `invalid_json`: not JSON or not an object; `invalid_message`: wrong shape. */
+  error: 'invalid_json' | 'invalid_message';
+  message: string;
+  issues: ProtocolIssue[];
+  /** The parsed value when it was JSON (lets a caller reuse fields such as `request_id`). */
+  raw?: unknown;
+};
+
+export const toProtocolIssues = (error: z.ZodError): ProtocolIssue[] =>
+  error.issues.map((issue) => ({
+    path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
+    message: issue.message,
+    code: issue.code,
+  }));
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const parseJsonObject = (text: string): { ok: true; value: Record<string, unknown> } | ParseFailure => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, error: 'invalid_json', message: `not valid JSON: ${(cause as Error).message}`, issues: [] };
+  }
+  if (!isPlainObject(value)) {
+    return { ok: false, error: 'invalid_json', message: 'a frame must be a JSON object', issues: [], raw: value };
+  }
+  return { ok: true, value };
+};
+
+const describe = (issues: ProtocolIssue[]): string =>
+  issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+/** Parses an IDE text frame. Never throws; extra fields are kept. */
+export function parseClientMessage(text: string): { ok: true; message: ClientMessage } | ParseFailure {
+  const json = parseJsonObject(text);
+  if (!json.ok) return json;
+  const result = ClientMessageSchema.safeParse(json.value);
+  if (!result.success) {
+    const issues = toProtocolIssues(result.error);
+    return { ok: false, error: 'invalid_message', message: describe(issues), issues, raw: json.value };
+  }
+  return { ok: true, message: result.data };
+}
+
+const KNOWN_EVENT_SCHEMAS = {
+  token: TokenEventSchema,
+  tool_call: ToolCallEventSchema,
+  done: DoneEventSchema,
+  error: AgentErrorEventSchema,
+} as const satisfies Record<KnownAgentEventType, z.ZodType>;
+
+export type ParsedAgentEvent =
+  | { ok: true; known: true; event: KnownAgentEvent }
+  | { ok: true; known: false; event: UnknownAgentEvent }
+  | { ok: false; message: string; issues: ProtocolIssue[] };
+
+/**
+ * Parses the `data` of one SSE event. Known types are validated (extra fields
+ * kept); another string `type` passes through unchanged; anything else is an
+ * error. Never throws.
+ */
+export function parseAgentEvent(data: string): ParsedAgentEvent {
+  const json = parseJsonObject(data);
+  if (!json.ok) return { ok: false, message: `event data is ${json.message.replace(/^a frame must be/, 'not')}`, issues: [] };
+  const type = json.value.type;
+  if (typeof type !== 'string') {
+    return {
+      ok: false,
+      message: 'event has no string `type`',
+      issues: [{ path: ['type'], message: 'expected a string', code: 'invalid_type' }],
+    };
+  }
+  if (!Object.hasOwn(KNOWN_EVENT_SCHEMAS, type)) {
+    return { ok: true, known: false, event: json.value as UnknownAgentEvent };
+  }
+  const result = KNOWN_EVENT_SCHEMAS[type as KnownAgentEventType].safeParse(json.value);
+  if (!result.success) {
+    const issues = toProtocolIssues(result.error);
+    return { ok: false, message: `invalid \`${type}\` event: ${describe(issues)}`, issues };
+  }
+  return { ok: true, known: true, event: result.data as KnownAgentEvent };
+}

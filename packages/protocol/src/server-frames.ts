@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { PROTOCOL_VERSION, RequestIdSchema, SeqSchema, SessionIdSchema } from './common.ts';
+import {
+  AgentErrorEventSchema,
+  DoneEventSchema,
+  type AgentErrorEvent,
+  type DoneEvent,
+  type TokenEvent,
+  type ToolCallEvent,
+  TokenEventSchema,
+  ToolCallEventSchema,
+} from './agent.ts';
+import { GatewayErrorCodeSchema } from './errors.ts';
+
+// Gateway → IDE (protocol.md §5). Every frame carries `seq`; every frame of a
+// turn carries its `request_id`.
+
+export const SessionStartedSchema = z
+  .looseObject({
+    type: z.literal('session_started'),
+    seq: SeqSchema,
+    session_id: SessionIdSchema,
+    protocol_version: z.literal(PROTOCOL_VERSION),
+  })
+  .meta({ id: 'SessionStarted', description: 'The first frame of every connection.' });
+export type SessionStarted = z.infer<typeof SessionStartedSchema>;
+
+const relayed = { request_id: RequestIdSchema, seq: SeqSchema };
+
+export const RelayedTokenSchema = TokenEventSchema.extend(relayed).meta({
+  id: 'RelayedToken',
+  description: 'One or more coalesced `token` events: the concatenated content is exactly the agent’s.',
+});
+export const RelayedToolCallSchema = ToolCallEventSchema.extend(relayed).meta({ id: 'RelayedToolCall' });
+export const RelayedDoneSchema = DoneEventSchema.extend(relayed).meta({ id: 'RelayedDone' });
+export const RelayedAgentErrorSchema = AgentErrorEventSchema.extend(relayed).meta({
+  id: 'RelayedAgentError',
+  description: 'An agent `error` event, relayed with its own `code`; it has no `source: "gateway"`.',
+});
+export const RelayedUnknownEventSchema = z
+  .looseObject({ type: z.string(), ...relayed })
+  .meta({ id: 'RelayedUnknownEvent', description: 'An agent event of a type the protocol does not name, relayed unchanged.' });
+
+type Relayed = { request_id: string; seq: number };
+export type RelayedToken = TokenEvent & Relayed;
+export type RelayedToolCall = ToolCallEvent & Relayed;
+export type RelayedDone = DoneEvent & Relayed;
+export type RelayedAgentError = AgentErrorEvent & Relayed;
+export type RelayedUnknownEvent = { type: string; [key: string]: unknown } & Relayed;
+
+/** The gateway's own error, without the per-connection `seq`: also the body of a refused upgrade (§1). */
+export const ErrorBodySchema = z
+  .looseObject({
+    type: z.literal('error'),
+    code: GatewayErrorCodeSchema,
+    message: z.string(),
+    retryable: z.boolean(),
+    source: z.literal('gateway'),
+    request_id: RequestIdSchema.optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    retry_after_ms: z.number().int().min(0).optional(),
+  })
+  .meta({ id: 'ErrorBody', description: 'A gateway error. As an HTTP body it refuses a WebSocket upgrade.' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** HTTP body of a refused upgrade (protocol.md §1). */
+export const HttpErrorBodySchema = ErrorBodySchema;
+export type HttpErrorBody = ErrorBody;
+
+export const WSErrorResponseSchema = ErrorBodySchema.extend({ seq: SeqSchema }).meta({
+  id: 'WSErrorResponse',
+  description:
+    'An error made by the gateway (`source: "gateway"`). `request_id` is absent only for refused frames whose id is unusable (§2).',
+});
+export type WSErrorResponse = z.infer<typeof WSErrorResponseSchema>;
+
+export const WSPongSchema = z
+  .looseObject({ type: z.literal('pong'), seq: SeqSchema, id: z.string().optional() })
+  .meta({ id: 'WSPong', description: 'Answer to `ping`, with the same `id`.' });
+export type WSPong = z.infer<typeof WSPongSchema>;
+
+export const ServerFrameSchema = z
+  .union([
+    SessionStartedSchema,
+    RelayedTokenSchema,
+    RelayedToolCallSchema,
+    RelayedDoneSchema,
+    WSErrorResponseSchema,
+    RelayedAgentErrorSchema,
+    WSPongSchema,
+    RelayedUnknownEventSchema,
+  ])
+  .meta({ id: 'ServerFrame', description: 'Any frame the gateway sends to the IDE.' });
+
+/** Frames of known types; narrows on `type` (and on `source` for the two kinds of `error`). */
+export type KnownServerFrame =
+  | SessionStarted
+  | RelayedToken
+  | RelayedToolCall
+  | RelayedDone
+  | WSErrorResponse
+  | RelayedAgentError
+  | WSPong;
+/** Every frame, including agent events of types the protocol does not name. */
+export type ServerFrame = KnownServerFrame | RelayedUnknownEvent;
+
+export const isGatewayError = (frame: { type: string; source?: unknown }): frame is WSErrorResponse =>
+  frame.type === 'error' && frame.source === 'gateway';
