@@ -1,0 +1,241 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gateway/protocol';
+import { GatewayError } from '../errors.ts';
+import { IdleTimer } from './idle-timer.ts';
+import { errorForStatus, isEventStream } from './status-mapping.ts';
+import { exceedsUtf8Bytes } from './utf8.ts';
+
+export interface AgentClientOptions {
+  agentUrl: string;
+  internalApiKey: string | undefined;
+  /** Longest silence while the gateway is reading, connect and headers included. */
+  streamTimeoutMs: number;
+  maxEventBytes: number;
+  fetch?: typeof fetch;
+}
+
+export interface AgentStreamRequest {
+  sessionId: string;
+  requestId: string;
+  message: AgentMessage;
+  /** Aborts the upstream request: cancel, disconnect, takeover, shutdown. */
+  signal: AbortSignal;
+  /** The agent answered 2xx with an event stream (it accepted the message). */
+  onAccepted?: () => void;
+}
+
+export interface AgentStreamEvent {
+  event: AgentEvent;
+  known: boolean;
+  /** Length of the event's `data` in UTF-16 units, for metrics. */
+  chars: number;
+}
+
+/** The request was aborted by the caller's signal; not an error of the agent. */
+export class UpstreamAborted extends Error {
+  override readonly name = 'UpstreamAborted';
+}
+
+/** After a terminal event: read and discard at most this much, for this long, so the connection can be reused (§4). */
+const DRAIN_MAX_BYTES = 64 * 1024;
+const DRAIN_MAX_MS = 1000;
+
+/** Bytes an unfinished event may hold beyond its data (field names, line ends). */
+const PARSER_SLACK_CHARS = 64 * 1024;
+
+/**
+ * Talks to the agent runtime's `POST /agent/message/stream` (protocol.md §3–§4):
+ * one request per turn, its Server-Sent Events parsed and validated, read
+ * only as fast as the caller pulls (so a slow client slows the agent through TCP).
+ */
+export class AgentClient {
+  readonly #opts: AgentClientOptions;
+  readonly #fetch: typeof fetch;
+  readonly #streamUrl: string;
+
+  constructor(options: AgentClientOptions) {
+    this.#opts = options;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#streamUrl = `${options.agentUrl}/agent/message/stream`;
+  }
+
+  /** Probes the agent's health path (the `/ready` check). */
+  async isHealthy(path: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Streams the agent's events for one turn. Throws `GatewayError` for every
+   * failure of the agent and `UpstreamAborted` when `signal` aborted. Stop
+   * iterating after a terminal event: the rest of the body is drained in the
+   * background and the connection goes back to the pool.
+   */
+  async *stream(req: AgentStreamRequest): AsyncGenerator<AgentStreamEvent, void, undefined> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(req.signal.reason);
+    if (req.signal.aborted) throw new UpstreamAborted('aborted before the request started');
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    const idle = new IdleTimer(this.#opts.streamTimeoutMs, () => controller.abort(new Error('agent idle timeout')));
+    const classify = (cause: unknown, phase: 'connect' | 'stream'): Error => {
+      if (req.signal.aborted) return new UpstreamAborted('aborted', { cause });
+      if (idle.fired) {
+        return new GatewayError('agent_timeout', `no data from the agent for ${this.#opts.streamTimeoutMs / 1000} s`, { cause });
+      }
+      return phase === 'connect'
+        ? new GatewayError('agent_unavailable', `the agent could not be reached: ${describeFetchError(cause)}`, { cause })
+        : new GatewayError('agent_stream_interrupted', `the agent's stream broke before the turn ended: ${describeFetchError(cause)}`, { cause });
+    };
+
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let drainAfter = false;
+    try {
+      idle.resume();
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        'x-request-id': req.requestId,
+      };
+      if (this.#opts.internalApiKey !== undefined) headers['x-internal-api-key'] = this.#opts.internalApiKey;
+      let res: Response;
+      try {
+        res = await this.#fetch(this.#streamUrl, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ session_id: req.sessionId, request_id: req.requestId, message: req.message }),
+          redirect: 'manual',
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw classify(cause, 'connect');
+      }
+      if (res.status < 200 || res.status >= 300) {
+        await res.body?.cancel().catch(() => undefined);
+        throw errorForStatus(res.status, res.headers);
+      }
+      // A 2xx answer means the agent accepted the message (protocol.md §6).
+      req.onAccepted?.();
+      if (!isEventStream(res.headers.get('content-type')) || res.body === null) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new GatewayError(
+          'agent_protocol_error',
+          `the agent answered ${res.status} with content-type ${JSON.stringify(res.headers.get('content-type'))}, not text/event-stream`,
+          { details: { status: res.status } },
+        );
+      }
+      reader = res.body.getReader();
+
+      const pending: EventSourceMessage[] = [];
+      let parseFailure: GatewayError | undefined;
+      const parser = createParser({
+        onEvent: (message) => pending.push(message),
+        onError: (error) => {
+          if (error.type === 'max-buffer-size-exceeded') {
+            parseFailure ??= new GatewayError('agent_protocol_error', `an event is larger than ${this.#opts.maxEventBytes} bytes`);
+          }
+        },
+        maxBufferSize: this.#opts.maxEventBytes + PARSER_SLACK_CHARS,
+      });
+      const decoder = new TextDecoder();
+      let endsWithCR = false;
+
+      for (;;) {
+        idle.resume();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (cause) {
+          throw classify(cause, 'stream');
+        }
+        idle.pause();
+        let text: string;
+        if (chunk.done) {
+          text = decoder.decode();
+          // eventsource-parser waits for the byte after a CR; at the end there is none (§4).
+          if (endsWithCR || text.endsWith('\r')) text += '\n';
+        } else {
+          text = decoder.decode(chunk.value, { stream: true });
+          if (text.length > 0) endsWithCR = text.charCodeAt(text.length - 1) === 13;
+        }
+        if (text.length > 0) parser.feed(text);
+        if (parseFailure) throw parseFailure;
+
+        for (let i = 0; i < pending.length; i++) {
+          const data = pending[i]!.data;
+          if (exceedsUtf8Bytes(data, this.#opts.maxEventBytes)) {
+            throw new GatewayError('agent_protocol_error', `an event is larger than ${this.#opts.maxEventBytes} bytes`, {
+              details: { max_event_bytes: this.#opts.maxEventBytes },
+            });
+          }
+          const parsed = parseAgentEvent(data);
+          if (!parsed.ok) {
+            throw new GatewayError('agent_protocol_error', `the agent sent an invalid event: ${parsed.message}`, {
+              details: parsed.issues.length > 0 ? { issues: parsed.issues } : undefined,
+            });
+          }
+          const terminal = parsed.event.type === 'done' || parsed.event.type === 'error';
+          if (terminal) {
+            pending.length = 0;
+            drainAfter = !chunk.done;
+            yield { event: parsed.event, known: parsed.known, chars: data.length };
+            return;
+          }
+          yield { event: parsed.event, known: parsed.known, chars: data.length };
+        }
+        pending.length = 0;
+        if (chunk.done) {
+          throw new GatewayError('agent_stream_interrupted', 'the agent ended its stream before a terminal event');
+        }
+      }
+    } finally {
+      idle.stop();
+      req.signal.removeEventListener('abort', onAbort);
+      if (reader !== undefined) {
+        if (drainAfter && !req.signal.aborted) {
+          void drainBody(reader, controller);
+        } else {
+          // Aborting closes the connection; wait for it so the caller knows the request is over.
+          controller.abort();
+          await reader.cancel().catch(() => undefined);
+        }
+      }
+    }
+  }
+}
+
+async function drainBody(reader: ReadableStreamDefaultReader<Uint8Array>, controller: AbortController): Promise<void> {
+  const deadline = setTimeout(() => controller.abort(), DRAIN_MAX_MS);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      bytes += value.byteLength;
+      if (bytes > DRAIN_MAX_BYTES) {
+        controller.abort();
+        return;
+      }
+    }
+  } catch {
+    // Aborted or broken: either way the connection is not reused.
+  } finally {
+    clearTimeout(deadline);
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: unknown })?.cause;
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

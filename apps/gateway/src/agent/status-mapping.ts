@@ -1,0 +1,40 @@
+import { GatewayError } from '../errors.ts';
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date whose
+ * distance from `now` is the delay. Undefined when missing or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d/.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Maps a non-success answer of the agent to the gateway's error (protocol.md §5). */
+export function errorForStatus(status: number, headers: Headers, now = Date.now()): GatewayError {
+  const details = { status };
+  if (status === 401 || status === 403) {
+    return new GatewayError('agent_auth_failed', `the agent refused the gateway's credentials (HTTP ${status})`, { details });
+  }
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
+    return new GatewayError('agent_rate_limited', 'the agent is rate limiting requests (HTTP 429)', {
+      details,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status >= 500) return new GatewayError('agent_unavailable', `the agent failed (HTTP ${status})`, { details });
+  if (status >= 300 && status < 400) {
+    return new GatewayError('agent_rejected', `the agent answered with a redirect (HTTP ${status}), which is not followed`, { details });
+  }
+  if (status >= 400) return new GatewayError('agent_rejected', `the agent rejected the request (HTTP ${status})`, { details });
+  return new GatewayError('agent_protocol_error', `unexpected HTTP status ${status} from the agent`, { details });
+}
+
+export const isEventStream = (contentType: string | null): boolean =>
+  contentType !== null && contentType.split(';')[0]!.trim().toLowerCase() === 'text/event-stream';

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import type { AgentClient } from './agent/agent-client.ts';
+import type { GatewayConfig } from './config.ts';
+import { GatewayError, toErrorFrame } from './errors.ts';
+import { createDocumentRoutes } from './http/document-routes.ts';
+import { createHealthRoutes } from './http/health-routes.ts';
+import { createWsHandler, type Authenticate, type Upgrade, type WrapSocket } from './http/ws-route.ts';
+import { loggers } from './observability/logger.ts';
+import type { GatewayMetrics } from './observability/metrics.ts';
+import type { SessionManager } from './session/session-manager.ts';
+
+export interface AppDeps {
+  config: GatewayConfig;
+  agent: AgentClient;
+  sessions: SessionManager;
+  metrics: GatewayMetrics;
+  /** The runtime's WebSocket upgrade and socket wrapper (runtime/node, runtime/deno). */
+  upgrade: Upgrade;
+  wrapSocket: WrapSocket;
+  authenticate?: Authenticate;
+}
+
+/** The gateway's routes. Imports nothing runtime-specific: each `main.<runtime>.ts` supplies the runtime pieces. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = loggers.server();
+  app.route('/', createHealthRoutes(deps));
+  app.route('/', createDocumentRoutes());
+  const ws = createWsHandler(deps);
+  app.get('/ws', ws);
+  app.get('/ws/*', ws);
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((error, c) => {
+    log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, error });
+    return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);
+  });
+  return app;
+}

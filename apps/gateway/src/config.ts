@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+// One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const seconds = (opts: { allowZero: boolean }) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/, 'must be a number of seconds, e.g. 10 or 1.5')
+      .transform(Number)
+      .refine((n) => Number.isFinite(n) && (opts.allowZero ? n >= 0 : n > 0), opts.allowZero ? 'must be >= 0' : 'must be > 0')
+      .optional(),
+  );
+
+const integer = (opts: { min: number; max?: number }) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((n) => Number.isSafeInteger(n) && n >= opts.min && (opts.max === undefined || n <= opts.max), {
+        message: `must be an integer >= ${opts.min}${opts.max === undefined ? '' : ` and <= ${opts.max}`}`,
+      })
+      .optional(),
+  );
+
+const text = () => z.preprocess(emptyToUndefined, z.string().optional());
+
+const httpUrl = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'http:' || url.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+  );
+
+const LOG_LEVELS = { debug: 'debug', info: 'info', warning: 'warning', warn: 'warning', error: 'error' } as const;
+export type LogLevelName = (typeof LOG_LEVELS)[keyof typeof LOG_LEVELS];
+
+const logLevel = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .transform((value) => value.toLowerCase())
+      .refine((value) => Object.hasOwn(LOG_LEVELS, value), 'must be one of debug, info, warning (warn), error')
+      .transform((value) => LOG_LEVELS[value as keyof typeof LOG_LEVELS])
+      .optional(),
+  );
+
+export const ConfigEnvSchema = z.object({
+  GATEWAY__HOST: text(),
+  GATEWAY__PORT: integer({ min: 0, max: 65535 }),
+  GATEWAY__AGENT_URL: httpUrl(),
+  GATEWAY__AGENT_HEALTH_PATH: text(),
+  GATEWAY__INTERNAL_API_KEY: text(),
+  GATEWAY__LOG_LEVEL: logLevel(),
+  GATEWAY__REQUEST_TIMEOUT: seconds({ allowZero: false }),
+  GATEWAY__AGENT_STREAM_TIMEOUT: seconds({ allowZero: false }),
+  GATEWAY__TOKEN_BUFFER_FLUSH_MS: integer({ min: 0 }),
+  GATEWAY__TOKEN_BUFFER_MAX_CHARS: integer({ min: 1 }),
+  GATEWAY__MAX_QUEUED_MESSAGES: integer({ min: 1 }),
+  GATEWAY__MAX_MESSAGE_BYTES: integer({ min: 1 }),
+  GATEWAY__MAX_EVENT_BYTES: integer({ min: 1 }),
+  GATEWAY__MAX_BUFFERED_BYTES: integer({ min: 1 }),
+  GATEWAY__SLOW_CLIENT_TIMEOUT: seconds({ allowZero: false }),
+  GATEWAY__WS_PING_INTERVAL: seconds({ allowZero: true }),
+  GATEWAY__MAX_CONNECTIONS: integer({ min: 1 }),
+  GATEWAY__SHUTDOWN_GRACE: seconds({ allowZero: true }),
+  GATEWAY__CLIENT_JWT_SECRET: text(),
+  GATEWAY__ALLOWED_ORIGINS: text(),
+});
+
+/** The variable names the gateway reads (Deno's `--allow-env` lists exactly these). */
+export const CONFIG_ENV_NAMES = Object.keys(ConfigEnvSchema.shape) as (keyof typeof ConfigEnvSchema.shape)[];
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  agentUrl: string;
+  agentHealthPath: string;
+  internalApiKey: string | undefined;
+  logLevel: LogLevelName;
+  requestTimeoutMs: number;
+  agentStreamTimeoutMs: number;
+  tokenBufferFlushMs: number;
+  tokenBufferMaxChars: number;
+  maxQueuedMessages: number;
+  maxMessageBytes: number;
+  maxEventBytes: number;
+  maxBufferedBytes: number;
+  slowClientTimeoutMs: number;
+  wsPingIntervalMs: number;
+  maxConnections: number;
+  shutdownGraceMs: number;
+  clientJwtSecret: string | undefined;
+  allowedOrigins: string[] | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
+  }
+}
+
+const ms = (s: number) => Math.round(s * 1000);
+
+/** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {
+  const picked = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, env[name]]));
+  const result = ConfigEnvSchema.safeParse(picked);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'environment'),
+        message: `${issue.message} (got ${JSON.stringify(picked[String(issue.path[0])] ?? null)})`,
+      })),
+    );
+  }
+  const e = result.data;
+  const healthPath = e.GATEWAY__AGENT_HEALTH_PATH ?? '/health';
+  const origins = e.GATEWAY__ALLOWED_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  return {
+    host: e.GATEWAY__HOST ?? '0.0.0.0',
+    port: e.GATEWAY__PORT ?? 8000,
+    agentUrl: e.GATEWAY__AGENT_URL ?? 'http://127.0.0.1:8001',
+    agentHealthPath: healthPath.startsWith('/') ? healthPath : `/${healthPath}`,
+    internalApiKey: e.GATEWAY__INTERNAL_API_KEY,
+    logLevel: e.GATEWAY__LOG_LEVEL ?? 'info',
+    requestTimeoutMs: ms(e.GATEWAY__REQUEST_TIMEOUT ?? 10),
+    agentStreamTimeoutMs: ms(e.GATEWAY__AGENT_STREAM_TIMEOUT ?? 60),
+    tokenBufferFlushMs: e.GATEWAY__TOKEN_BUFFER_FLUSH_MS ?? 16,
+    tokenBufferMaxChars: e.GATEWAY__TOKEN_BUFFER_MAX_CHARS ?? 512,
+    maxQueuedMessages: e.GATEWAY__MAX_QUEUED_MESSAGES ?? 16,
+    maxMessageBytes: e.GATEWAY__MAX_MESSAGE_BYTES ?? 1_048_576,
+    maxEventBytes: e.GATEWAY__MAX_EVENT_BYTES ?? 8_388_608,
+    maxBufferedBytes: e.GATEWAY__MAX_BUFFERED_BYTES ?? 1_048_576,
+    slowClientTimeoutMs: ms(e.GATEWAY__SLOW_CLIENT_TIMEOUT ?? 30),
+    wsPingIntervalMs: ms(e.GATEWAY__WS_PING_INTERVAL ?? 20),
+    maxConnections: e.GATEWAY__MAX_CONNECTIONS ?? 10_000,
+    shutdownGraceMs: ms(e.GATEWAY__SHUTDOWN_GRACE ?? 10),
+    clientJwtSecret: e.GATEWAY__CLIENT_JWT_SECRET,
+    allowedOrigins: origins && origins.length > 0 ? origins : undefined,
+  };
+}

@@ -1,0 +1,35 @@
+import type { Hono } from 'hono';
+import { AgentClient } from './agent/agent-client.ts';
+import { createApp } from './app.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Authenticate, Upgrade, WrapSocket } from './http/ws-route.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
+import { SessionManager } from './session/session-manager.ts';
+
+export interface RuntimePieces {
+  upgrade: Upgrade;
+  wrapSocket: WrapSocket;
+  fetch?: typeof fetch;
+}
+
+export interface Gateway {
+  app: Hono;
+  sessions: SessionManager;
+  metrics: GatewayMetrics;
+  agent: AgentClient;
+}
+
+/** Builds the gateway's parts from its config and the runtime's pieces; serving is the caller's. */
+export function createGateway(config: GatewayConfig, runtime: RuntimePieces, authenticate?: Authenticate): Gateway {
+  const metrics = new GatewayMetrics();
+  const agent = new AgentClient({
+    agentUrl: config.agentUrl,
+    internalApiKey: config.internalApiKey,
+    streamTimeoutMs: config.agentStreamTimeoutMs,
+    maxEventBytes: config.maxEventBytes,
+    ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+  });
+  const sessions = new SessionManager({ config, agent, metrics });
+  const app = createApp({ config, agent, sessions, metrics, upgrade: runtime.upgrade, wrapSocket: runtime.wrapSocket, ...(authenticate ? { authenticate } : {}) });
+  return { app, sessions, metrics, agent };
+}

@@ -1,0 +1,31 @@
+import { ConfigError, parseConfig } from './config.ts';
+import { createGateway } from './gateway.ts';
+import { configureLogging, loggers } from './observability/logger.ts';
+import { nodeRuntime, serveNode } from './runtime/node.ts';
+import { runServer } from './server-lifecycle.ts';
+
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  process.stderr.write(`gateway: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+configureLogging(config.logLevel, (line) => process.stdout.write(line));
+const gateway = createGateway(config, nodeRuntime);
+const server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes });
+
+runServer({
+  config,
+  gateway,
+  url: server.url,
+  runtime: 'node',
+  closeListener: () => server.close(),
+  onSignal: (handler) => {
+    process.on('SIGTERM', () => handler('SIGTERM'));
+    process.on('SIGINT', () => handler('SIGINT'));
+  },
+  exit: (code) => process.exit(code),
+  log: loggers.server(),
+});

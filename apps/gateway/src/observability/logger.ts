@@ -1,0 +1,52 @@
+import { configureSync, getLogger, type LogRecord, type Logger } from '@logtape/logtape';
+import type { LogLevelName } from '../config.ts';
+
+export type { Logger };
+
+/** Loggers of the gateway; categories are dotted in the output (`gateway.session`). */
+export const loggers = {
+  server: () => getLogger(['gateway', 'server']),
+  session: () => getLogger(['gateway', 'session']),
+  turn: () => getLogger(['gateway', 'turn']),
+};
+
+const LEVEL_NAMES: Record<string, string> = { warning: 'warn', fatal: 'fatal', trace: 'trace' };
+
+/**
+ * One JSON object per line: `time`, `level`, `logger`, `msg`, then the
+ * record's properties at the top level (`{"msg":"listening","url":…}`).
+ */
+export function formatJsonLine(record: LogRecord): string {
+  let msg = '';
+  for (let i = 0; i < record.message.length; i++) {
+    const part = record.message[i];
+    msg += i % 2 === 0 ? String(part) : typeof part === 'string' ? part : JSON.stringify(part);
+  }
+  const line: Record<string, unknown> = {
+    time: new Date(record.timestamp).toISOString(),
+    level: LEVEL_NAMES[record.level] ?? record.level,
+    logger: record.category.join('.'),
+    msg,
+  };
+  for (const [key, value] of Object.entries(record.properties)) {
+    if (!(key in line)) line[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+  }
+  return `${JSON.stringify(line)}\n`;
+}
+
+/** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge). */
+export function configureLogging(level: LogLevelName, write: (line: string) => void): void {
+  configureSync({
+    reset: true,
+    sinks: { out: (record: LogRecord) => write(formatJsonLine(record)) },
+    loggers: [
+      { category: ['gateway'], lowestLevel: level, sinks: ['out'] },
+      { category: ['logtape', 'meta'], lowestLevel: 'warning', sinks: ['out'] },
+    ],
+  });
+}
+
+/** A URL fit for a log line: the query's `access_token` (a client credential) is redacted (protocol.md §9). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[REDACTED]');
+}

@@ -1,0 +1,53 @@
+import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
+import { GatewayError, toGatewayError } from '../errors.ts';
+import type { Turn } from '../session/turn.ts';
+
+export interface TurnRunnerContext {
+  sessionId: string;
+  /** `tool_call_id`s whose `tool_result` the agent accepted (protocol.md §6). */
+  acceptedToolCalls: Set<string>;
+}
+
+/**
+ * Runs one turn: POSTs its message to the agent and relays the events to the
+ * turn's connection, reading the upstream only while the client keeps up
+ * (protocol.md §8). Never throws; resolves once the upstream request is over.
+ */
+export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentClient): Promise<void> {
+  turn.startedAt = performance.now();
+  const { message } = turn;
+  if (message.type === 'tool_result' && ctx.acceptedToolCalls.has(message.tool_call_id)) {
+    turn.fail(
+      new GatewayError('duplicate_tool_result', `the agent already accepted a tool_result for ${message.tool_call_id}`, {
+        details: { tool_call_id: message.tool_call_id },
+      }),
+    );
+    return;
+  }
+  const connection = turn.connection;
+  try {
+    const events = agent.stream({
+      sessionId: ctx.sessionId,
+      requestId: turn.requestId,
+      message,
+      signal: turn.controller.signal,
+      onAccepted:
+        message.type === 'tool_result' ? () => ctx.acceptedToolCalls.add(message.tool_call_id) : undefined,
+    });
+    for await (const { event } of events) {
+      turn.relay(event);
+      if (turn.finished) break;
+      // Flow control: stop pulling from the agent while the client's buffer is over the limit.
+      if (connection.isOverLimit) await connection.waitForDrain();
+      if (turn.finished) break;
+    }
+    if (!turn.finished) turn.fail(new GatewayError('agent_stream_interrupted', 'the agent stream ended before a terminal event'));
+  } catch (error) {
+    if (error instanceof UpstreamAborted) {
+      // Whoever aborted (cancel, disconnect, shutdown) has already ended the turn.
+      if (!turn.finished) turn.abandon();
+      return;
+    }
+    turn.fail(toGatewayError(error));
+  }
+}

@@ -1,0 +1,45 @@
+import type { GatewayConfig } from './config.ts';
+import type { Gateway } from './gateway.ts';
+import type { Logger } from './observability/logger.ts';
+
+export interface LifecycleOptions {
+  config: GatewayConfig;
+  gateway: Gateway;
+  url: string;
+  runtime: string;
+  closeListener(): Promise<void>;
+  onSignal(handler: (signal: string) => void): void;
+  exit(code: number): void;
+  log: Logger;
+}
+
+/**
+ * After listening: the `listening` line (protocol.md §10), start-up warnings,
+ * and graceful shutdown on SIGTERM/SIGINT (§8), exiting 0 once every socket is closed.
+ */
+export function runServer(opts: LifecycleOptions): void {
+  const { config, gateway, log } = opts;
+  log.info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
+  if (config.clientJwtSecret === undefined && config.allowedOrigins === undefined) {
+    log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
+  }
+  let stopping = false;
+  opts.onSignal((signal) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('signal received: draining', { signal, grace_s: config.shutdownGraceMs / 1000 });
+    gateway.sessions
+      .shutdown(config.shutdownGraceMs)
+      .then(() => opts.closeListener())
+      .then(
+        () => {
+          log.info('stopped');
+          opts.exit(0);
+        },
+        (error: unknown) => {
+          log.error('shutdown failed', { error });
+          opts.exit(1);
+        },
+      );
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * What the gateway needs of an accepted WebSocket. Each runtime adapter
+ * (runtime/node, runtime/deno) implements it over its own socket type.
+ */
+export interface ClientSocket {
+  send(text: string): void;
+  /** Starts the closing handshake. */
+  close(code: number, reason: string): void;
+  /** Drops the connection without a handshake (the peer is gone or ignores us). */
+  terminate(): void;
+  /** Bytes queued by the gateway and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  /** Sends a WebSocket ping; absent where the runtime checks liveness itself (Deno's `idleTimeout`). */
+  ping?(): void;
+}

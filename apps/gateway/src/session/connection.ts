@@ -1,0 +1,141 @@
+import { CLOSE_REASONS, CloseCode, type ErrorBody } from '@agent-gateway/protocol';
+import type { ClientSocket } from './client-socket.ts';
+
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  slowClientTimeoutMs: number;
+}
+
+/** How long a close handshake may take before the socket is destroyed (protocol.md §8). */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
+/** How often a paused turn looks at the socket's buffer: not every runtime has a drain event. */
+const DRAIN_POLL_MS = 5;
+
+let nextConnectionId = 1;
+
+/**
+ * One accepted WebSocket: numbers the frames (`seq`), watches the send
+ * buffer (flow control, slow consumers) and owns the socket's timers.
+ */
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly openedAt = performance.now();
+  lastPongAt = performance.now();
+  #seq = 0;
+  #state: 'open' | 'closing' | 'closed' = 'open';
+  #slowTimer: ReturnType<typeof setTimeout> | undefined;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+  #closedResolve!: () => void;
+  /** Resolves when the socket has closed, whoever closed it. */
+  readonly closed = new Promise<void>((resolve) => (this.#closedResolve = resolve));
+  closeCode: number | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    readonly socket: ClientSocket,
+    private readonly limits: ConnectionLimits,
+    private readonly onSlowConsumer: (connection: Connection) => void,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.#state === 'open';
+  }
+
+  get framesSent(): number {
+    return this.#seq;
+  }
+
+  get isOverLimit(): boolean {
+    return this.socket.bufferedAmount > this.limits.maxBufferedBytes;
+  }
+
+  /** Sends one frame, adding `seq`. Returns the bytes written, 0 when the socket is not open. */
+  send(frame: Record<string, unknown>): number {
+    if (this.#state !== 'open') return 0;
+    frame.seq = ++this.#seq;
+    const text = JSON.stringify(frame);
+    try {
+      this.socket.send(text);
+    } catch {
+      this.markClosed();
+      return 0;
+    }
+    if (this.isOverLimit) {
+      if (this.#slowTimer === undefined) this.#startSlowTimer();
+    } else if (this.#slowTimer !== undefined) {
+      this.#clearSlowTimer();
+    }
+    return text.length;
+  }
+
+  sendError(body: ErrorBody): number {
+    return this.send(body as unknown as Record<string, unknown>);
+  }
+
+  /** Resolves once the send buffer is at or below the limit, or the socket is no longer open. */
+  waitForDrain(): Promise<void> {
+    if (!this.isOverLimit || this.#state !== 'open') return Promise.resolve();
+    if (this.#slowTimer === undefined) this.#startSlowTimer();
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (this.#state !== 'open') return resolve();
+        if (!this.isOverLimit) {
+          this.#clearSlowTimer();
+          return resolve();
+        }
+        setTimeout(poll, DRAIN_POLL_MS);
+      };
+      setTimeout(poll, DRAIN_POLL_MS);
+    });
+  }
+
+  /** Starts the closing handshake; destroys the socket if it has not completed in 5 s. */
+  close(code: CloseCode, reason: string = CLOSE_REASONS[code]): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.closeCode = code;
+    this.#clearSlowTimer();
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.terminate();
+      return;
+    }
+    this.#killTimer = setTimeout(() => this.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+    (this.#killTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Drops the socket at once. */
+  terminate(): void {
+    if (this.#state === 'closed') return;
+    try {
+      this.socket.terminate();
+    } catch {
+      // already gone
+    }
+    this.markClosed();
+  }
+
+  /** The runtime reported the socket closed. Safe to call more than once. */
+  markClosed(code?: number): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.closeCode ??= code;
+    this.#clearSlowTimer();
+    if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
+    this.#killTimer = undefined;
+    this.#closedResolve();
+  }
+
+  #startSlowTimer(): void {
+    this.#slowTimer = setTimeout(() => {
+      this.#slowTimer = undefined;
+      if (this.#state === 'open' && this.isOverLimit) this.onSlowConsumer(this);
+    }, this.limits.slowClientTimeoutMs);
+  }
+
+  #clearSlowTimer(): void {
+    if (this.#slowTimer !== undefined) clearTimeout(this.#slowTimer);
+    this.#slowTimer = undefined;
+  }
+}

@@ -1,0 +1,215 @@
+import { CloseCode, PROTOCOL_VERSION } from '@agent-gateway/protocol';
+import type { AgentClient } from '../agent/agent-client.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { GatewayError } from '../errors.ts';
+import { loggers } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { ClientSocket } from './client-socket.ts';
+import { Connection } from './connection.ts';
+import { Session } from './session.ts';
+import type { Turn } from './turn.ts';
+
+export interface SessionManagerDeps {
+  config: GatewayConfig;
+  agent: AgentClient;
+  metrics: GatewayMetrics;
+  newRequestId?: () => string;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * Owns every session and connection: one session per `session_id`, takeover
+ * with close 4001, liveness pings, slow consumers, and graceful shutdown.
+ */
+export class SessionManager {
+  readonly #sessions = new Map<string, Session>();
+  readonly #connections = new Set<Connection>();
+  readonly #deps: SessionManagerDeps;
+  readonly #sessionLog = loggers.session();
+  readonly #turnLog = loggers.turn();
+  #shuttingDown = false;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #activeTurns = 0;
+  #turnsSettled: (() => void) | undefined;
+
+  constructor(deps: SessionManagerDeps) {
+    this.#deps = deps;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  /** A socket was accepted for `sessionId`: takes the session over if another socket holds it. */
+  open(sessionId: string, socket: ClientSocket): Connection {
+    const { config, metrics } = this.#deps;
+    const connection = new Connection(
+      sessionId,
+      socket,
+      { maxBufferedBytes: config.maxBufferedBytes, slowClientTimeoutMs: config.slowClientTimeoutMs },
+      (slow) => this.#onSlowConsumer(slow),
+    );
+    this.#connections.add(connection);
+    metrics.openConnections.set(this.#connections.size);
+    metrics.connectionsTotal.inc();
+
+    let session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      session = this.#createSession(sessionId);
+      this.#sessions.set(sessionId, session);
+    }
+    const previous = session.connection;
+    if (previous !== undefined) {
+      session.detach(previous, { takeover: true });
+      previous.close(CloseCode.SESSION_TAKEN_OVER);
+      this.#sessionLog.info('session taken over', { session_id: sessionId, connection_id: connection.id, previous_connection_id: previous.id });
+    }
+    session.attach(connection);
+    connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
+    this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size });
+    this.#ensurePinging();
+    return connection;
+  }
+
+  message(connection: Connection, data: string | ArrayBuffer | Uint8Array): void {
+    const session = this.#sessions.get(connection.sessionId);
+    if (session === undefined) return;
+    if (typeof data === 'string') session.handleText(connection, data);
+    else session.handleBinary(connection);
+  }
+
+  /** The runtime reported the socket closed (any reason). */
+  closed(connection: Connection, code?: number, reason?: string): void {
+    if (!this.#connections.delete(connection)) return;
+    connection.markClosed(code);
+    this.#deps.metrics.openConnections.set(this.#connections.size);
+    this.#sessions.get(connection.sessionId)?.detach(connection, { takeover: false });
+    this.#sessionLog.info('connection closed', {
+      session_id: connection.sessionId,
+      connection_id: connection.id,
+      code: connection.closeCode ?? code,
+      reason: reason || undefined,
+      frames_sent: connection.framesSent,
+      duration_ms: round(performance.now() - connection.openedAt),
+    });
+    if (this.#connections.size === 0) this.#stopPinging();
+  }
+
+  pong(connection: Connection): void {
+    connection.lastPongAt = performance.now();
+  }
+
+  /**
+   * Graceful shutdown (protocol.md §8): queued and new turns get
+   * `shutting_down`; in-flight turns may finish until the deadline; each
+   * socket closes with 1001 once it has no turn left. Resolves when every
+   * socket is closed.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#shuttingDown = true;
+    this.#sessionLog.info('shutting down', { open_connections: this.#connections.size, grace_ms: graceMs });
+    for (const session of this.#sessions.values()) session.beginShutdown();
+    if (this.#activeTurns > 0 && graceMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#turnsSettled = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const session of this.#sessions.values()) session.forceShutdown();
+    for (const connection of this.#connections) connection.close(CloseCode.GOING_AWAY);
+    await Promise.all([...this.#connections].map((c) => c.closed));
+    await Promise.all([...this.#sessions.values()].map((s) => s.settled));
+    this.#stopPinging();
+  }
+
+  #createSession(sessionId: string): Session {
+    const { config, agent, metrics } = this.#deps;
+    return new Session(sessionId, {
+      agent,
+      maxQueuedMessages: config.maxQueuedMessages,
+      buffer: { flushMs: config.tokenBufferFlushMs, maxChars: config.tokenBufferMaxChars },
+      isShuttingDown: () => this.#shuttingDown,
+      newRequestId: this.#deps.newRequestId ?? (() => crypto.randomUUID()),
+      onTurnQueued: () => this.#activeTurns++,
+      onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
+      onError: (_connection, error) => metrics.errorsTotal.inc({ code: error.code }),
+      onIdle: (session) => {
+        if (this.#sessions.get(session.sessionId) === session && session.isIdle) this.#sessions.delete(session.sessionId);
+      },
+    });
+  }
+
+  #onTurnEnd(session: Session, turn: Turn): void {
+    const { metrics } = this.#deps;
+    this.#activeTurns--;
+    if (this.#activeTurns === 0) this.#turnsSettled?.();
+    const outcome = turn.outcome ?? 'disconnected';
+    metrics.turnsTotal.inc({ outcome });
+    if (outcome.startsWith('error:')) metrics.errorsTotal.inc({ code: outcome.slice(6) });
+    metrics.framesRelayed.inc(turn.framesSent);
+    metrics.bytesRelayed.inc(turn.bytesSent);
+    const ttfe = turn.firstEventAt !== undefined && turn.startedAt !== undefined ? turn.firstEventAt - turn.startedAt : undefined;
+    if (ttfe !== undefined) metrics.timeToFirstEvent.observe(ttfe / 1000);
+    this.#turnLog.info('turn ended', {
+      session_id: session.sessionId,
+      request_id: turn.requestId,
+      kind: turn.message.type,
+      outcome,
+      duration_ms: round(performance.now() - turn.receivedAt),
+      queued_ms: turn.startedAt === undefined ? undefined : round(turn.startedAt - turn.receivedAt),
+      time_to_first_event_ms: ttfe === undefined ? undefined : round(ttfe),
+      events: turn.eventsReceived,
+      frames: turn.framesSent,
+      bytes: turn.bytesSent,
+    });
+  }
+
+  #onSlowConsumer(connection: Connection): void {
+    this.#sessionLog.warn('slow consumer: closing', {
+      session_id: connection.sessionId,
+      connection_id: connection.id,
+      buffered_bytes: connection.socket.bufferedAmount,
+    });
+    connection.close(CloseCode.POLICY_VIOLATION, 'slow_consumer');
+    this.#sessions.get(connection.sessionId)?.detach(connection, { takeover: false });
+  }
+
+  #ensurePinging(): void {
+    const interval = this.#deps.config.wsPingIntervalMs;
+    if (interval <= 0 || this.#pingTimer !== undefined) return;
+    this.#pingTimer = setInterval(() => this.#pingAll(interval), interval);
+    (this.#pingTimer as { unref?: () => void }).unref?.();
+  }
+
+  #stopPinging(): void {
+    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+  }
+
+  /** One timer for every socket (y-websocket's pong flag, with two intervals of grace). */
+  #pingAll(interval: number): void {
+    const now = performance.now();
+    for (const connection of this.#connections) {
+      const ping = connection.socket.ping;
+      if (ping === undefined || !connection.isOpen) continue;
+      if (now - connection.lastPongAt > 2 * interval) {
+        this.#sessionLog.info('no pong: dropping connection', { session_id: connection.sessionId, connection_id: connection.id });
+        connection.terminate();
+        this.closed(connection, 1006);
+        continue;
+      }
+      try {
+        ping.call(connection.socket);
+      } catch {
+        // closing already
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+import {
+  CloseCode,
+  isRequestId,
+  parseClientMessage,
+  type AgentMessage,
+  type ClientMessage,
+  type ParseFailure,
+} from '@agent-gateway/protocol';
+import type { AgentClient } from '../agent/agent-client.ts';
+import { GatewayError, toErrorFrame } from '../errors.ts';
+import { runTurn } from '../relay/turn-runner.ts';
+import type { Connection } from './connection.ts';
+import { TurnQueue } from './turn-queue.ts';
+import { Turn, type TurnBufferOptions } from './turn.ts';
+
+export interface SessionHooks {
+  agent: AgentClient;
+  maxQueuedMessages: number;
+  buffer: TurnBufferOptions;
+  isShuttingDown(): boolean;
+  newRequestId(): string;
+  onTurnQueued(): void;
+  onTurnEnd(session: Session, turn: Turn): void;
+  onError(connection: Connection, error: GatewayError): void;
+  /** No connection and no turn left: the session may be forgotten. */
+  onIdle(session: Session): void;
+}
+
+/**
+ * One `session_id`: its current connection, its FIFO of turns and the
+ * `tool_call_id`s the agent accepted. Turns run one at a time, so the agent
+ * never sees two concurrent requests for one session (protocol.md §6).
+ */
+export class Session {
+  connection: Connection | undefined;
+  inflight: Turn | undefined;
+  readonly queue: TurnQueue;
+  readonly acceptedToolCalls = new Set<string>();
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.queue = new TurnQueue(hooks.maxQueuedMessages);
+  }
+
+  get isIdle(): boolean {
+    return this.connection === undefined && this.#loop === undefined;
+  }
+
+  /** Resolves when no turn is running. */
+  get settled(): Promise<void> {
+    return this.#loop ?? Promise.resolve();
+  }
+
+  attach(connection: Connection): void {
+    this.connection = connection;
+  }
+
+  /**
+   * The connection is gone (closed, taken over, too slow): its turns end
+   * without frames and the in-flight upstream request is aborted.
+   * Accepted tool calls are kept across a takeover only.
+   */
+  detach(connection: Connection, opts: { takeover: boolean }): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    if (!opts.takeover) this.acceptedToolCalls.clear();
+    for (const turn of this.queue.drain()) {
+      turn.abandon();
+      this.hooks.onTurnEnd(this, turn);
+    }
+    if (this.inflight?.connection === connection) this.inflight.abandon();
+    if (this.isIdle) this.hooks.onIdle(this);
+  }
+
+  /** A text frame from the IDE. Never throws. */
+  handleText(connection: Connection, text: string): void {
+    if (connection !== this.connection) return;
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.#refuse(connection, parsed);
+    this.#handleMessage(connection, parsed.message);
+  }
+
+  /** Binary frames are not part of the protocol (§2). */
+  handleBinary(connection: Connection): void {
+    if (connection !== this.connection) return;
+    this.#sendError(
+      connection,
+      new GatewayError('invalid_message', 'binary frames are not supported; send JSON text frames'),
+      undefined,
+    );
+  }
+
+  /** Graceful shutdown: queued turns end with `shutting_down`; an idle socket closes with 1001. */
+  beginShutdown(): void {
+    for (const turn of this.queue.drain()) {
+      turn.fail(new GatewayError('shutting_down', 'the gateway is shutting down; the turn did not run'));
+      this.hooks.onTurnEnd(this, turn);
+    }
+    if (this.inflight === undefined || this.inflight.finished) this.connection?.close(CloseCode.GOING_AWAY);
+  }
+
+  /** Shutdown deadline: the in-flight turn ends with `shutting_down` and its upstream is aborted. */
+  forceShutdown(): void {
+    this.beginShutdown();
+    this.inflight?.fail(new GatewayError('shutting_down', 'the gateway shut down before the turn finished'));
+    this.connection?.close(CloseCode.GOING_AWAY);
+  }
+
+  #handleMessage(connection: Connection, message: ClientMessage): void {
+    switch (message.type) {
+      case 'ping': {
+        const pong: Record<string, unknown> = { type: 'pong' };
+        if (message.id !== undefined) pong.id = message.id;
+        connection.send(pong);
+        return;
+      }
+      case 'cancel':
+        return this.#cancel(message.request_id);
+      case 'user_message':
+      case 'tool_result':
+        return this.#startTurn(connection, message);
+    }
+  }
+
+  #startTurn(connection: Connection, message: Extract<ClientMessage, { request_id?: string }> & AgentMessageInput): void {
+    const given = message.request_id;
+    if (given !== undefined && this.#isLive(given)) {
+      return this.#sendError(
+        connection,
+        new GatewayError('invalid_message', `request_id ${JSON.stringify(given)} is already used by a turn of this session`, {
+          details: { request_id: given },
+        }),
+        undefined,
+      );
+    }
+    const requestId = given ?? this.hooks.newRequestId();
+    if (this.hooks.isShuttingDown()) {
+      return this.#sendError(connection, new GatewayError('shutting_down', 'the gateway is shutting down; send it again to another instance'), requestId);
+    }
+    if (this.inflight !== undefined && this.queue.isFull) {
+      return this.#sendError(
+        connection,
+        new GatewayError('queue_full', `${this.hooks.maxQueuedMessages} turns already wait in this session`, {
+          details: { max_queued_messages: this.hooks.maxQueuedMessages },
+        }),
+        requestId,
+      );
+    }
+    const agentMessage = { ...message, request_id: requestId } as AgentMessage;
+    this.queue.push(new Turn(requestId, agentMessage, connection, this.hooks.buffer));
+    this.hooks.onTurnQueued();
+    this.#pump();
+  }
+
+  #cancel(requestId: string | undefined): void {
+    const inflight = this.inflight !== undefined && !this.inflight.finished ? this.inflight : undefined;
+    if (requestId === undefined) {
+      inflight?.cancel();
+      for (const turn of this.queue.drain()) {
+        turn.cancel();
+        this.hooks.onTurnEnd(this, turn);
+      }
+      return;
+    }
+    if (inflight?.requestId === requestId) return inflight.cancel();
+    const queued = this.queue.take(requestId);
+    if (queued !== undefined) {
+      queued.cancel();
+      this.hooks.onTurnEnd(this, queued);
+    }
+    // Cancelling nothing is a no-op (§6).
+  }
+
+  /** A request id is live while its turn waits or runs and has not sent its terminal frame. */
+  #isLive(requestId: string): boolean {
+    return (this.inflight?.requestId === requestId && !this.inflight.finished) || this.queue.has(requestId);
+  }
+
+  #refuse(connection: Connection, failure: ParseFailure): void {
+    const error = new GatewayError(failure.error, failure.message, failure.error === 'invalid_message' ? { details: { issues: failure.issues } } : {});
+    if (failure.error === 'invalid_json') return this.#sendError(connection, error, undefined);
+    // A refusal started no turn: it names the frame's request_id at the top level only
+    // when that id is valid and not used by a live turn; otherwise it goes in details (§2).
+    const raw = failure.raw as { request_id?: unknown } | undefined;
+    const id = raw?.request_id;
+    if (isRequestId(id) && !this.#isLive(id)) return this.#sendError(connection, error, id);
+    if (id !== undefined) error.details!.request_id = id;
+    this.#sendError(connection, error, undefined);
+  }
+
+  #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): void {
+    connection.sendError(toErrorFrame(error, requestId));
+    this.hooks.onError(connection, error);
+  }
+
+  #pump(): void {
+    if (this.#loop !== undefined) return;
+    this.#loop = this.#run().finally(() => {
+      this.#loop = undefined;
+      if (this.queue.length > 0) this.#pump();
+      else if (this.isIdle) this.hooks.onIdle(this);
+    });
+  }
+
+  async #run(): Promise<void> {
+    for (let turn = this.queue.shift(); turn !== undefined; turn = this.queue.shift()) {
+      if (turn.finished) continue;
+      this.inflight = turn;
+      try {
+        await runTurn(turn, this, this.hooks.agent);
+      } catch (error) {
+        turn.fail(error instanceof GatewayError ? error : new GatewayError('internal_error', 'internal error', { cause: error }));
+      } finally {
+        this.inflight = undefined;
+      }
+      this.hooks.onTurnEnd(this, turn);
+      if (this.hooks.isShuttingDown() && this.queue.length === 0) this.connection?.close(CloseCode.GOING_AWAY);
+    }
+  }
+}
+
+type AgentMessageInput = { type: 'user_message' | 'tool_result' };

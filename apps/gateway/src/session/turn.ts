@@ -1,0 +1,96 @@
+import type { AgentEvent, AgentMessage, ErrorBody } from '@agent-gateway/protocol';
+import { toErrorFrame, type GatewayError } from '../errors.ts';
+import { TokenBuffer } from '../relay/token-buffer.ts';
+import type { Connection } from './connection.ts';
+
+export type TurnOutcome =
+  | 'done'
+  | 'agent_error'
+  | 'cancelled'
+  | 'disconnected'
+  | `error:${string}`;
+
+export interface TurnBufferOptions {
+  flushMs: number;
+  maxChars: number;
+}
+
+/**
+ * One `user_message` or `tool_result` and everything sent for it. Ends with
+ * exactly one terminal frame (`done` or `error`) unless its connection is
+ * gone; whoever ends it first wins, and nothing is sent after.
+ */
+export class Turn {
+  readonly controller = new AbortController();
+  readonly receivedAt = performance.now();
+  startedAt: number | undefined;
+  firstEventAt: number | undefined;
+  framesSent = 0;
+  bytesSent = 0;
+  eventsReceived = 0;
+  outcome: TurnOutcome | undefined;
+  readonly #buffer: TokenBuffer;
+
+  constructor(
+    readonly requestId: string,
+    readonly message: AgentMessage,
+    readonly connection: Connection,
+    buffer: TurnBufferOptions,
+  ) {
+    this.#buffer = new TokenBuffer({ ...buffer, emit: (event) => this.#send(event) });
+  }
+
+  get finished(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** Relays one agent event (through the token buffer). A terminal event ends the turn. */
+  relay(event: AgentEvent): void {
+    if (this.finished) return;
+    this.firstEventAt ??= performance.now();
+    this.eventsReceived++;
+    this.#buffer.push(event);
+  }
+
+  /** Ends the turn with `done`/`cancelled`, after flushing buffered tokens. */
+  cancel(): void {
+    if (this.finished) return;
+    this.#buffer.flush();
+    this.#send({ type: 'done', finish_reason: 'cancelled' });
+    this.controller.abort();
+  }
+
+  /** Ends the turn with a gateway error, after flushing buffered tokens. */
+  fail(error: GatewayError): void {
+    if (this.finished) return;
+    this.#buffer.flush();
+    const frame: ErrorBody = toErrorFrame(error, this.requestId);
+    this.#count(this.connection.sendError(frame));
+    this.outcome = `error:${error.code}`;
+    this.controller.abort();
+  }
+
+  /** The connection is gone: nothing more is sent, the upstream request is aborted. */
+  abandon(): void {
+    if (this.finished) return;
+    this.#buffer.discard();
+    this.outcome = 'disconnected';
+    this.controller.abort();
+  }
+
+  #send(event: AgentEvent): void {
+    if (this.finished) return;
+    // The gateway's request_id and seq overwrite any the agent sent (§5).
+    const frame: Record<string, unknown> = { ...event, request_id: this.requestId };
+    this.#count(this.connection.send(frame));
+    if (event.type === 'done') this.outcome = event.finish_reason === 'cancelled' ? 'cancelled' : 'done';
+    else if (event.type === 'error') this.outcome = 'agent_error';
+  }
+
+  #count(bytes: number): void {
+    if (bytes > 0) {
+      this.framesSent++;
+      this.bytesSent += bytes;
+    }
+  }
+}
