@@ -62,7 +62,11 @@ export const DoneEventSchema = z
     usage: UsageSchema.optional(),
   })
   .meta({ id: 'DoneEvent', description: 'Terminal: the turn is over.' });
-export type DoneEvent = Omit<z.infer<typeof DoneEventSchema>, 'finish_reason'> & { finish_reason: FinishReason };
+// A mapped type, not `Omit<…, 'finish_reason'>`: `Omit` over a loose object's
+// index signature drops every named key, `type` included, and the union of
+// events could no longer be narrowed on `type`.
+type DoneEventShape = z.infer<typeof DoneEventSchema>;
+export type DoneEvent = { [K in keyof DoneEventShape]: K extends 'finish_reason' ? FinishReason : DoneEventShape[K] };
 
 export const AgentErrorEventSchema = z
   .looseObject({
@@ -82,8 +86,17 @@ export type KnownAgentEvent = TokenEvent | ToolCallEvent | DoneEvent | AgentErro
 export const KNOWN_AGENT_EVENT_TYPES = ['token', 'tool_call', 'done', 'error'] as const;
 export type KnownAgentEventType = (typeof KNOWN_AGENT_EVENT_TYPES)[number];
 
+// A `type` that is none of the known ones. Without this exclusion a known type
+// with a wrong field (`token` whose `content` is a number) would match the
+// catch-all branch, which §4 calls a protocol error. A regex (rather than a
+// refine) so the exclusion survives into the JSON Schema and OpenAPI documents.
+export const OtherEventTypeSchema = z
+  .string()
+  .regex(new RegExp(`^(?!(?:${KNOWN_AGENT_EVENT_TYPES.join('|')})$)`), 'a known event type must match its own schema')
+  .meta({ description: `Any string except ${KNOWN_AGENT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.` });
+
 export const UnknownAgentEventSchema = z
-  .looseObject({ type: z.string() })
+  .looseObject({ type: OtherEventTypeSchema })
   .meta({ id: 'UnknownAgentEvent', description: 'An event of another type: forwarded unchanged.' });
 /** An event whose `type` the protocol does not name; relayed as is. */
 export type UnknownAgentEvent = { type: string; [key: string]: unknown };

@@ -19,8 +19,10 @@ export const WSToolResultSchema = z
     type: z.literal('tool_result'),
     tool_call_id: z.string().min(1, 'tool_call_id must be a non-empty string'),
     // Any JSON value, `null` included; a missing key is refused. Frames come
-    // from JSON.parse, so `undefined` can only mean the key is absent.
-    result: z.unknown().refine((value) => value !== undefined, 'result is required (null is a value)'),
+    // from JSON.parse, so `undefined` can only mean the key is absent. The
+    // `: boolean` keeps TypeScript from inferring a type predicate, which would
+    // narrow the type to `{} | null` and refuse a client's `unknown` value.
+    result: z.unknown().refine((value): boolean => value !== undefined, 'result is required (null is a value)'),
     is_error: z.boolean().optional(),
     request_id: RequestIdSchema.optional(),
   })

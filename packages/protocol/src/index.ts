@@ -7,3 +7,4 @@ export * from './server-frames.ts';
 export * from './parse.ts';
 export * from './sse.ts';
 export * from './tools.ts';
+export * from './http.ts';

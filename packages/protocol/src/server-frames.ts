@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION, RequestIdSchema, SeqSchema, SessionIdSchema } from '.
 import {
   AgentErrorEventSchema,
   DoneEventSchema,
+  OtherEventTypeSchema,
   type AgentErrorEvent,
   type DoneEvent,
   type TokenEvent,
@@ -38,7 +39,7 @@ export const RelayedAgentErrorSchema = AgentErrorEventSchema.extend(relayed).met
   description: 'An agent `error` event, relayed with its own `code`; it has no `source: "gateway"`.',
 });
 export const RelayedUnknownEventSchema = z
-  .looseObject({ type: z.string(), ...relayed })
+  .looseObject({ type: OtherEventTypeSchema, ...relayed })
   .meta({ id: 'RelayedUnknownEvent', description: 'An agent event of a type the protocol does not name, relayed unchanged.' });
 
 type Relayed = { request_id: string; seq: number };

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { parseAgentEvent, parseClientMessage } from './parse.ts';
+
+// Inputs a socket or an upstream can deliver; none of them may throw.
+const ODD_INPUTS = [
+  '',
+  ' ',
+  'null',
+  'true',
+  '42',
+  '[]',
+  '"x"',
+  '{',
+  '}',
+  '{"type":',
+  '\u0000',
+  '\ud800',
+  '{"type":"\ud800"}',
+  '{"type":"user_message","content":"\ud800"}',
+  '{"__proto__":{"type":"ping"}}',
+  '{"type":"__proto__"}',
+  '{"type":"constructor"}',
+  '{"type":"toString"}',
+  '{"type":"ping","__proto__":{"polluted":true}}',
+  '['.repeat(200_000),
+  `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+  `{"type":"user_message","content":"x","metadata":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`,
+  `{"type":"token","content":"x","extra":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+  'x'.repeat(1_000_000),
+];
+
+describe('parseClientMessage', () => {
+  it('returns the frame, extra fields included', () => {
+    expect(parseClientMessage('{"type":"cancel","request_id":"r-1","why":"user"}')).toEqual({
+      ok: true,
+      message: { type: 'cancel', request_id: 'r-1', why: 'user' },
+    });
+  });
+
+  it.each([[''], ['{'], ['not json']])('says invalid_json for text %j that is not JSON', (text) => {
+    const result = parseClientMessage(text);
+    expect(result).toMatchObject({ ok: false, error: 'invalid_json', issues: [] });
+    expect(result.ok === false && result.raw).toBeUndefined();
+  });
+
+  it.each([['null'], ['[]'], ['"x"'], ['42'], ['[{"type":"ping"}]']])('says invalid_json for JSON %s that is not an object', (text) => {
+    expect(parseClientMessage(text)).toMatchObject({ ok: false, error: 'invalid_json', message: 'a frame must be a JSON object' });
+  });
+
+  it('says invalid_message with the issues and the raw frame', () => {
+    const result = parseClientMessage('{"type":"tool_result","tool_call_id":"c1","request_id":"r-9"}');
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'invalid_message',
+      issues: [{ path: ['result'], code: 'custom' }],
+      raw: { request_id: 'r-9' },
+    });
+    expect(result.ok === false && result.message).toMatch(/^result: result is required/);
+  });
+
+  it('names the field of a bad request_id', () => {
+    const result = parseClientMessage(JSON.stringify({ type: 'user_message', content: 'hi', request_id: 'a b' }));
+    expect(result.ok === false && result.issues.map((i) => i.path)).toEqual([['request_id']]);
+  });
+
+  it('does not let a __proto__ key change the frame prototype', () => {
+    const result = parseClientMessage('{"type":"ping","__proto__":{"polluted":true}}');
+    expect(result.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (result.ok) expect((result.message as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each(ODD_INPUTS.map((input) => [input.slice(0, 40), input]))('never throws on %j…', (_, input) => {
+    const result = parseClientMessage(input);
+    expect(typeof result.ok).toBe('boolean');
+  });
+});
+
+describe('parseAgentEvent', () => {
+  it('validates known types and keeps their extra fields', () => {
+    expect(parseAgentEvent('{"type":"token","content":"Hi","logprob":-0.1}')).toEqual({
+      ok: true,
+      known: true,
+      event: { type: 'token', content: 'Hi', logprob: -0.1 },
+    });
+  });
+
+  it('passes an unknown type through unchanged', () => {
+    const event = { type: 'thinking', content: 7, deep: { a: [null] } };
+    expect(parseAgentEvent(JSON.stringify(event))).toEqual({ ok: true, known: false, event });
+  });
+
+  it('refuses a known type with a wrong field, with the path', () => {
+    const result = parseAgentEvent('{"type":"token","content":5}');
+    expect(result).toMatchObject({ ok: false, issues: [{ path: ['content'], code: 'invalid_type' }] });
+    expect(result.ok === false && result.message).toMatch(/^invalid `token` event: content:/);
+  });
+
+  it.each([
+    ['null', /not a JSON object/],
+    ['[]', /not a JSON object/],
+    ['"token"', /not a JSON object/],
+    ['{', /not valid JSON/],
+    ['{}', /no string `type`/],
+    ['{"type":1}', /no string `type`/],
+    ['{"type":null}', /no string `type`/],
+  ])('refuses %s', (data, message) => {
+    const result = parseAgentEvent(data);
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.message).toMatch(message);
+  });
+
+  it('treats names of Object.prototype as unknown types, not as schemas', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(parseAgentEvent(JSON.stringify({ type }))).toMatchObject({ ok: true, known: false });
+    }
+  });
+
+  it.each(ODD_INPUTS.map((input) => [input.slice(0, 40), input]))('never throws on %j…', (_, input) => {
+    const result = parseAgentEvent(input);
+    expect(typeof result.ok).toBe('boolean');
+  });
+});

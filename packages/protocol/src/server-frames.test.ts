@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { expectAccepted, expectRefused } from '../test/schema-assertions.ts';
+import { SERVER_EXAMPLES, errorBodyExample } from './documents/examples.ts';
+import { GATEWAY_ERROR_CODES } from './errors.ts';
+import {
+  ErrorBodySchema,
+  RelayedAgentErrorSchema,
+  RelayedDoneSchema,
+  RelayedTokenSchema,
+  RelayedToolCallSchema,
+  RelayedUnknownEventSchema,
+  ServerFrameSchema,
+  SessionStartedSchema,
+  WSErrorResponseSchema,
+  WSPongSchema,
+  isGatewayError,
+} from './server-frames.ts';
+
+const SCHEMA_OF_EXAMPLE = {
+  session_started: SessionStartedSchema,
+  token: RelayedTokenSchema,
+  tool_call: RelayedToolCallSchema,
+  done: RelayedDoneSchema,
+  gateway_error: WSErrorResponseSchema,
+  agent_error: RelayedAgentErrorSchema,
+  pong: WSPongSchema,
+  unknown_event: RelayedUnknownEventSchema,
+} as const;
+
+describe('server frames', () => {
+  it.each(Object.entries(SERVER_EXAMPLES))('accepts the %s example, alone and as a ServerFrame', (name, frame) => {
+    expect(expectAccepted(SCHEMA_OF_EXAMPLE[name as keyof typeof SCHEMA_OF_EXAMPLE], frame)).toEqual(frame);
+    expect(expectAccepted(ServerFrameSchema, frame)).toEqual(frame);
+  });
+
+  it('requires seq ≥ 1 and, on relayed events, request_id', () => {
+    expectRefused(WSPongSchema, { type: 'pong', seq: 0 }, ['seq']);
+    expectRefused(RelayedTokenSchema, { type: 'token', content: 'a', seq: 2 }, ['request_id']);
+    expectRefused(RelayedUnknownEventSchema, { type: 'thinking', seq: 2 }, ['request_id']);
+  });
+
+  it('says protocol_version 1 in session_started', () => {
+    expectRefused(SessionStartedSchema, { ...SERVER_EXAMPLES.session_started, protocol_version: 2 }, ['protocol_version']);
+  });
+
+  it('refuses a relayed token with a wrong field as any ServerFrame', () => {
+    expect(ServerFrameSchema.safeParse({ type: 'token', content: 1, request_id: 'r', seq: 2 }).success).toBe(false);
+  });
+});
+
+describe('gateway errors', () => {
+  it.each(GATEWAY_ERROR_CODES)('accepts code %s', (code) => {
+    expectAccepted(ErrorBodySchema, errorBodyExample(code));
+    expectAccepted(WSErrorResponseSchema, { ...errorBodyExample(code), seq: 3 });
+  });
+
+  it('refuses a code outside the closed set, a missing retryable and another source', () => {
+    const body = errorBodyExample('internal_error');
+    expectRefused(ErrorBodySchema, { ...body, code: 'model_overloaded' }, ['code']);
+    expectRefused(ErrorBodySchema, { ...body, retryable: undefined }, ['retryable']);
+    expectRefused(ErrorBodySchema, { ...body, source: 'agent' }, ['source']);
+    expectRefused(ErrorBodySchema, { ...body, details: 'x' }, ['details']);
+    expectRefused(ErrorBodySchema, { ...body, retry_after_ms: -1 }, ['retry_after_ms']);
+    expectRefused(WSErrorResponseSchema, body, ['seq']);
+  });
+
+  it('tells a gateway error from a relayed agent error with the same code', () => {
+    expect(isGatewayError(SERVER_EXAMPLES.gateway_error)).toBe(true);
+    const agentError = { ...SERVER_EXAMPLES.agent_error, code: 'queue_full' };
+    expect(isGatewayError(agentError)).toBe(false);
+    expect(isGatewayError(SERVER_EXAMPLES.token)).toBe(false);
+  });
+});
