@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { AgentClient } from './agent/agent-client.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Authenticate, Upgrade, WrapSocket } from './http/ws-route.ts';
@@ -20,7 +21,7 @@ export interface Gateway {
 }
 
 /** Builds the gateway's parts from its config and the runtime's pieces; serving is the caller's. */
-export function createGateway(config: GatewayConfig, runtime: RuntimePieces, authenticate?: Authenticate): Gateway {
+export function createGateway(config: GatewayConfig, runtime: RuntimePieces, authenticate: Authenticate | undefined = createAuthenticator(config)): Gateway {
   const metrics = new GatewayMetrics();
   const agent = new AgentClient({
     agentUrl: config.agentUrl,

@@ -3,7 +3,7 @@ import type { WSContext, WSEvents } from 'hono/ws';
 import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
-import { loggers } from '../observability/logger.ts';
+import { loggers, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from '../session/client-socket.ts';
 import type { Connection } from '../session/connection.ts';
@@ -31,8 +31,9 @@ const WS_PREFIX = '/ws/';
 /** `GET /ws/{session_id}`: the upgrade checks of protocol.md §1, in order, then the socket's events. */
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
-  const refuse = (error: GatewayError) => {
+  const refuse = (error: GatewayError, c: Context) => {
     deps.metrics.errorsTotal.inc({ code: error.code });
+    log.info('upgrade refused', { code: error.code, url: redactUrl(c.req.url), origin: c.req.header('origin') });
     return toHttpResponse(error as GatewayError & { code: 'invalid_session_id' });
   };
 
@@ -41,13 +42,13 @@ export function createWsHandler(deps: WsRouteDeps) {
     const path = new URL(c.req.url).pathname;
     const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : '';
     if (!SESSION_ID_PATTERN.test(sessionId)) {
-      return refuse(new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]'));
+      return refuse(new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]'), c);
     }
     const denied = await deps.authenticate?.(c, sessionId);
-    if (denied !== undefined) return refuse(denied);
-    if (deps.sessions.shuttingDown) return refuse(new GatewayError('shutting_down', 'the gateway is shutting down'));
+    if (denied !== undefined) return refuse(denied, c);
+    if (deps.sessions.shuttingDown) return refuse(new GatewayError('shutting_down', 'the gateway is shutting down'), c);
     if (deps.sessions.openConnections >= deps.config.maxConnections) {
-      return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'));
+      return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'), c);
     }
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);

@@ -1,0 +1,92 @@
+// `pnpm demo`: a scripted IDE conversation through a running gateway
+// (`pnpm start` in another terminal). It sends a message, prints every frame,
+// answers the agent's tool calls by really reading this repository's files,
+// and prints the final answer.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const workspace = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const gatewayUrl = (process.env.GATEWAY_URL ?? 'ws://localhost:8000').replace(/^http/, 'ws').replace(/\/$/, '');
+const sessionId = `demo-${Date.now().toString(36)}`;
+const prompts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['Please read package.json', 'list files in apps'];
+
+type Frame = { type: string; seq: number; request_id?: string; [key: string]: unknown };
+
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+/** The IDE side of the tool vocabulary: paths stay inside the workspace. */
+async function runTool(name: string, args: Record<string, unknown>): Promise<{ result: unknown; is_error?: true }> {
+  const path = typeof args.path === 'string' ? args.path : '';
+  if (path === '' || isAbsolute(path) || normalize(path).split(/[\\/]/).includes('..')) {
+    return { result: `refused: ${JSON.stringify(path)} is not a path inside the workspace`, is_error: true };
+  }
+  const target = join(workspace, path);
+  if (relative(workspace, target).startsWith('..')) return { result: `refused: ${path} leaves the workspace`, is_error: true };
+  try {
+    if (name === 'read_file') return { result: await readFile(target, 'utf8') };
+    if (name === 'list_dir') {
+      const entries = await readdir(target, { withFileTypes: true });
+      return {
+        result: entries
+          .filter((e) => e.name !== 'node_modules' && !e.name.startsWith('.'))
+          .map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : 'file' })),
+      };
+    }
+    return { result: `unknown tool ${name}`, is_error: true };
+  } catch (error) {
+    await stat(target).catch(() => undefined);
+    return { result: (error as Error).message, is_error: true };
+  }
+}
+
+const ws = new WebSocket(`${gatewayUrl}/ws/${sessionId}`);
+ws.on('error', (error) => {
+  console.error(`cannot reach the gateway at ${gatewayUrl}: ${error.message}\nStart it first with: pnpm start`);
+  process.exit(1);
+});
+
+let promptIndex = 0;
+let answer = '';
+const sendPrompt = () => {
+  const content = prompts[promptIndex++]!;
+  answer = '';
+  console.log(`\n${bold('IDE  →')} user_message: ${JSON.stringify(content)}`);
+  ws.send(JSON.stringify({ type: 'user_message', content }));
+};
+
+ws.on('message', async (data) => {
+  const frame = JSON.parse(data.toString()) as Frame;
+  console.log(dim(`  ← ${JSON.stringify(frame)}`));
+  switch (frame.type) {
+    case 'session_started':
+      console.log(`${bold('connected')} session ${sessionId}`);
+      sendPrompt();
+      break;
+    case 'token':
+      answer += String(frame.content);
+      break;
+    case 'tool_call': {
+      const { tool_call_id, name } = frame as Frame & { tool_call_id: string; name: string };
+      const args = (frame.arguments ?? {}) as Record<string, unknown>;
+      const outcome = await runTool(name, args);
+      console.log(`${bold('IDE  →')} tool_result for ${name}(${JSON.stringify(args)})${outcome.is_error ? ' (error)' : ''}`);
+      ws.send(JSON.stringify({ type: 'tool_result', tool_call_id, ...outcome }));
+      break;
+    }
+    case 'done':
+      if (answer) console.log(`${bold('agent:')} ${answer}`);
+      if (frame.finish_reason === 'tool_calls') break;
+      if (promptIndex < prompts.length) sendPrompt();
+      else ws.close(1000);
+      break;
+    case 'error':
+      console.log(`${bold('error:')} ${frame.code}: ${frame.message}`);
+      ws.close(1000);
+      process.exitCode = 1;
+      break;
+  }
+});
+ws.on('close', () => console.log(`\n${bold('closed')}`));

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import type { Runtime } from '../support/gateway-process.ts';
+import { connect } from '../support/ws-client.ts';
+import { scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
+
+const gatewayError = (code: string, retryable: boolean) => ({ type: 'error', code, retryable, source: 'gateway' });
+
+/** Every row of protocol.md §5's table that the agent can cause. */
+export function agentErrorSuite(runtime: Runtime) {
+  describe(`agent errors [${runtime}]`, () => {
+    const env = useGateway(runtime, { GATEWAY__AGENT_STREAM_TIMEOUT: '1', GATEWAY__MAX_EVENT_BYTES: '65536' });
+
+    it.each([
+      ['status', { status: 401 }, gatewayError('agent_auth_failed', false)],
+      ['status', { status: 403 }, gatewayError('agent_auth_failed', false)],
+      ['status', { status: 404 }, gatewayError('agent_rejected', false)],
+      ['status', { status: 422 }, gatewayError('agent_rejected', false)],
+      ['status', { status: 302 }, gatewayError('agent_rejected', false)],
+      ['status', { status: 307 }, gatewayError('agent_rejected', false)],
+      ['status', { status: 500 }, gatewayError('agent_unavailable', true)],
+      ['status', { status: 503 }, gatewayError('agent_unavailable', true)],
+      ['wrong_content_type', {}, gatewayError('agent_protocol_error', false)],
+      ['malformed_json', {}, gatewayError('agent_protocol_error', false)],
+      ['non_object', {}, gatewayError('agent_protocol_error', false)],
+      ['non_object', { value: 'a string' }, gatewayError('agent_protocol_error', false)],
+      ['no_type', {}, gatewayError('agent_protocol_error', false)],
+      ['wrong_field', {}, gatewayError('agent_protocol_error', false)],
+      ['large_event', { bytes: 70_000 }, gatewayError('agent_protocol_error', false)],
+      ['cut_stream', { mode: 'end' }, gatewayError('agent_stream_interrupted', true)],
+      ['cut_stream', { mode: 'destroy' }, gatewayError('agent_stream_interrupted', true)],
+      ['reset_before_headers', {}, gatewayError('agent_unavailable', true)],
+      ['hang_after_headers', {}, gatewayError('agent_timeout', true)],
+      ['hang_before_headers', {}, gatewayError('agent_timeout', true)],
+    ])('%s %j → %j as the turn\'s only terminal frame', async (name, params, expected) => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario(name, params) });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ ...expected, request_id: id });
+      expect(typeof terminal.message).toBe('string');
+      expect(client.frameOf(id).filter((f) => f.type === 'error' || f.type === 'done')).toHaveLength(1);
+      // The connection stays usable after any agent failure.
+      const next = uniqueRequest();
+      client.send({ type: 'user_message', content: 'again', request_id: next, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(next)).toMatchObject({ type: 'done' });
+    });
+
+    it('agent_rate_limited carries retry_after_ms from Retry-After seconds, and from an HTTP date', async () => {
+      const client = await env.connect();
+      const a = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: a, ...scenario('status', { status: 429, retry_after: '7' }) });
+      expect(await client.terminal(a)).toMatchObject({ ...gatewayError('agent_rate_limited', true), retry_after_ms: 7000 });
+      const b = uniqueRequest();
+      const date = new Date(Date.now() + 30_000).toUTCString();
+      client.send({ type: 'user_message', content: 'go', request_id: b, ...scenario('status', { status: 429, retry_after: date }) });
+      const withDate = await client.terminal(b);
+      expect(withDate.retry_after_ms).toBeGreaterThan(25_000);
+      expect(withDate.retry_after_ms).toBeLessThanOrEqual(30_000);
+      const c = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: c, ...scenario('status', { status: 429 }) });
+      const without = await client.terminal(c);
+      expect(without).toMatchObject(gatewayError('agent_rate_limited', true));
+      expect('retry_after_ms' in without).toBe(false);
+    });
+
+    it('relays an agent error event with its own code and no source', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('agent_error', { code: 'model_overloaded', message: 'busy', retryable: true, tokens_before: 2 }) });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ type: 'error', code: 'model_overloaded', message: 'busy', retryable: true, request_id: id });
+      expect('source' in terminal).toBe(false);
+    });
+
+    it('tokens buffered before a failure are flushed before the error frame', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('cut_stream', { tokens_before: 3, mode: 'end' }) });
+      await client.terminal(id);
+      const frames = client.frameOf(id);
+      expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'agent_stream_interrupted' });
+      expect(frames.some((f) => f.type === 'token')).toBe(true);
+    });
+
+    it('agent_unavailable when the agent refuses connections', async () => {
+      const port = await closedPort();
+      await withGateway(runtime, { url: `http://127.0.0.1:${port}` }, {}, async (gateway) => {
+        const client = await connect(gateway.wsUrl(uniqueSession()));
+        try {
+          const id = uniqueRequest();
+          client.send({ type: 'user_message', content: 'go', request_id: id });
+          expect(await client.terminal(id)).toMatchObject({ ...gatewayError('agent_unavailable', true), request_id: id });
+        } finally {
+          await client.close();
+        }
+      });
+    });
+  });
+}
+
+/** A port nobody listens on: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

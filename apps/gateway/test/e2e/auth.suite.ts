@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { mintClientToken } from '../../src/auth/mint-token.ts';
+import type { Runtime } from '../support/gateway-process.ts';
+import { connect, refusedUpgrade } from '../support/ws-client.ts';
+import { uniqueRequest, uniqueSession, useGateway, scenario } from '../support/harness.ts';
+
+const SECRET = 'client-jwt-secret-for-tests-0123456789';
+const ORIGIN = 'https://ide.example.com';
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const unsigned = (payload: Record<string, unknown>) => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
+const expectError = (code: string, retryable = false) => ({ type: 'error', code, message: expect.any(String), retryable, source: 'gateway' });
+
+/** Client authentication and origin checks (protocol.md §9). */
+export function authSuite(runtime: Runtime) {
+  describe(`client authentication [${runtime}]`, () => {
+    const env = useGateway(runtime, { GATEWAY__CLIENT_JWT_SECRET: SECRET, GATEWAY__ALLOWED_ORIGINS: ` ${ORIGIN} , https://other.example ` });
+    const ws = (sessionId: string, query?: string) => env.gateway.wsUrl(sessionId, query);
+
+    it('accepts a token for the session from the Authorization header', async () => {
+      const sid = uniqueSession();
+      const client = await connect(ws(sid), { headers: { authorization: `Bearer ${await mintClientToken(SECRET, sid, 60)}` } });
+      try {
+        const id = uniqueRequest();
+        client.send({ type: 'user_message', content: 'hi', request_id: id, ...scenario('tokens', { count: 1 }) });
+        expect(await client.terminal(id)).toMatchObject({ type: 'done' });
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('accepts a token from the access_token query parameter, and the wildcard sid', async () => {
+      const sid = uniqueSession();
+      const client = await connect(ws(sid, `access_token=${await mintClientToken(SECRET, '*', 60)}`), { headers: { origin: ORIGIN } });
+      await client.close();
+    });
+
+    it('the header wins over the query parameter', async () => {
+      const sid = uniqueSession();
+      const good = await mintClientToken(SECRET, sid, 60);
+      const res = await refusedUpgrade(ws(sid, `access_token=${good}`), { authorization: `Bearer ${await mintClientToken('another-secret', sid, 60)}` });
+      expect(res).toEqual({ status: 401, body: expectError('unauthorized') });
+    });
+
+    it.each([
+      ['no token', async () => ({})],
+      ['a malformed token', async () => ({ authorization: 'Bearer not.a.jwt' })],
+      ['a token signed with another secret', async (sid: string) => ({ authorization: `Bearer ${await mintClientToken('another-secret', sid, 60)}` })],
+      ['an alg:none token', async (sid: string) => ({ authorization: `Bearer ${unsigned({ sid, exp: Math.floor(Date.now() / 1000) + 60 })}` })],
+      ['an expired token', async (sid: string) => ({ authorization: `Bearer ${await mintClientToken(SECRET, sid, 1, Date.now() - 2000)}` })],
+      ['a token without sid', async () => ({ authorization: `Bearer ${await (await import('hono/jwt')).sign({ exp: Math.floor(Date.now() / 1000) + 60 }, SECRET, 'HS256')}` })],
+      ['a token without exp', async (sid: string) => ({ authorization: `Bearer ${await (await import('hono/jwt')).sign({ sid }, SECRET, 'HS256')}` })],
+    ])('%s → 401 unauthorized', async (_label, headers) => {
+      const sid = uniqueSession();
+      expect(await refusedUpgrade(ws(sid), await headers(sid))).toEqual({ status: 401, body: expectError('unauthorized') });
+    });
+
+    it('a valid token for another session → 403 forbidden', async () => {
+      const res = await refusedUpgrade(ws(uniqueSession()), { authorization: `Bearer ${await mintClientToken(SECRET, 'someone-else', 60)}` });
+      expect(res).toEqual({ status: 403, body: expectError('forbidden') });
+    });
+
+    it('an Origin not listed → 403 before the token is looked at; one that merely starts with an allowed one too', async () => {
+      const sid = uniqueSession();
+      const token = await mintClientToken(SECRET, sid, 60);
+      expect(await refusedUpgrade(ws(sid), { origin: 'https://evil.example', authorization: `Bearer ${token}` })).toEqual({ status: 403, body: expectError('forbidden') });
+      expect(await refusedUpgrade(ws(sid), { origin: `${ORIGIN}.evil.example`, authorization: `Bearer ${token}` })).toEqual({ status: 403, body: expectError('forbidden') });
+      expect(await refusedUpgrade(ws(sid), { origin: 'https://evil.example' })).toEqual({ status: 403, body: expectError('forbidden') });
+      const other = await connect(ws(sid), { headers: { origin: 'https://other.example', authorization: `Bearer ${token}` } });
+      await other.close();
+    });
+
+    it('a bad session id is refused first (400) even without a token', async () => {
+      expect(await refusedUpgrade(ws('bad%20id'), { origin: 'https://evil.example' })).toEqual({ status: 400, body: expectError('invalid_session_id') });
+    });
+
+    it('never writes a query token or the secret to a log line', async () => {
+      const sid = uniqueSession();
+      const token = await mintClientToken(SECRET, sid, 60);
+      const client = await connect(ws(sid, `access_token=${token}`));
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'hi', request_id: id, ...scenario('tokens', { count: 1 }) });
+      await client.terminal(id);
+      await client.close();
+      const refusedToken = await mintClientToken(SECRET, 'other', 60);
+      await refusedUpgrade(ws(sid, `access_token=${refusedToken}`));
+      await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && String(l.url).includes('[REDACTED]'));
+      const output = [...env.gateway.stdout, ...env.gateway.stderr].join('\n');
+      expect(output).not.toContain(token);
+      expect(output).not.toContain(refusedToken);
+      expect(output).not.toContain(SECRET);
+    });
+  });
+
+  describe(`open gateway [${runtime}]`, () => {
+    const env = useGateway(runtime);
+    it('with neither variable set, anyone may connect and a warning is logged at start', async () => {
+      const client = await connect(env.gateway.wsUrl(uniqueSession()), { headers: { origin: 'https://anything.example' } });
+      await client.close();
+      expect(env.gateway.logs.some((l) => l.level === 'warn' && String(l.msg).includes('authentication is off'))).toBe(true);
+    });
+  });
+}

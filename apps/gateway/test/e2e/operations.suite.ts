@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { runGatewayExpectingFailure, type Runtime } from '../support/gateway-process.ts';
+import { connect, refusedUpgrade } from '../support/ws-client.ts';
+import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withAgent, withGateway } from '../support/harness.ts';
+import { closedPort } from './agent-errors.suite.ts';
+
+const rssBytes = (pid: number) => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match![1]) * 1024;
+};
+
+/** Flow control, liveness, limits, shutdown, config and secrets (protocol.md §1, §8, §10). */
+export function operationsSuite(runtime: Runtime) {
+  describe(`http endpoints [${runtime}]`, () => {
+    const env = useGateway(runtime);
+
+    it('/health is 200 {"status":"ok"} and /ready 200 while the agent answers', async () => {
+      const health = await fetch(`${env.gateway.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${env.gateway.url}/ready`)).status).toBe(200);
+    });
+
+    it('/metrics speaks Prometheus text with the gateway\'s metrics', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 3 }) });
+      await client.terminal(id);
+      const res = await fetch(`${env.gateway.url}/metrics`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await res.text();
+      for (const name of ['gateway_open_connections', 'gateway_turns_total', 'gateway_time_to_first_event_seconds_bucket', 'gateway_frames_relayed_total', 'gateway_bytes_relayed_total', 'gateway_errors_total']) {
+        expect(text).toContain(name);
+      }
+      expect(text).toMatch(/gateway_turns_total\{outcome="done"\} [1-9]/);
+    });
+
+    it('/openapi.json and /asyncapi.json come from the protocol package', async () => {
+      const openapi = (await (await fetch(`${env.gateway.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+      expect(openapi.openapi).toMatch(/^3\./);
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/agent/message/stream', '/ws/{session_id}', '/health', '/ready', '/metrics']));
+      const asyncapi = (await (await fetch(`${env.gateway.url}/asyncapi.json`)).json()) as { asyncapi: string };
+      expect(asyncapi.asyncapi).toBe('3.0.0');
+    });
+
+    it('the internal API key appears in no frame, response or log line', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('status', { status: 401 }) });
+      await client.terminal(id);
+      const bodies = await Promise.all(['/health', '/ready', '/metrics', '/openapi.json', '/asyncapi.json', '/nope'].map(async (p) => (await fetch(`${env.gateway.url}${p}`)).text()));
+      const everything = [JSON.stringify(client.frames), ...bodies, ...env.gateway.stdout, ...env.gateway.stderr].join('\n');
+      expect(everything).not.toContain(INTERNAL_KEY);
+      expect(env.gateway.logs.some((l) => l.msg === 'turn ended' && l.request_id === id)).toBe(true);
+    });
+  });
+
+  describe(`limits and liveness [${runtime}]`, () => {
+    it('/ready is 503 when the agent is unreachable; /health stays 200', async () => {
+      const port = await closedPort();
+      await withGateway(runtime, { url: `http://127.0.0.1:${port}` }, { GATEWAY__REQUEST_TIMEOUT: '1' }, async (gateway) => {
+        expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
+        expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+      });
+    });
+
+    it('refuses connections over MAX_CONNECTIONS with 503 server_busy', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_CONNECTIONS: '1' }, async (gateway) => {
+          const first = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const res = await refusedUpgrade(gateway.wsUrl(uniqueSession()));
+            expect(res).toEqual({ status: 503, body: { type: 'error', code: 'server_busy', message: expect.any(String), retryable: true, source: 'gateway' } });
+          } finally {
+            await first.close();
+          }
+        }),
+      );
+    });
+
+    it('stops reading the agent while the client does not read, and delivers everything once it does', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30', GATEWAY__AGENT_STREAM_TIMEOUT: '2' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const id = uniqueRequest();
+            const tokens = { count: 40_000, size: 100, delay_ms: 0 };
+            const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', tokens) });
+            const record = await agentRequest(agent, byRequestId(id));
+            // Well past the agent timeout: the paused read must not count as agent silence.
+            await new Promise((resolve) => setTimeout(resolve, 3000));
+            expect(record.endedAt).toBeNull();
+            socket.resume();
+            const terminal = await client.terminal(id, 60_000);
+            expect(terminal).toMatchObject({ type: 'done' });
+            const content = client.frameOf(id).filter((f) => f.type === 'token').map((f) => f.content as string).join('');
+            expect(content.length).toBe(tokens.count * tokens.size);
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+    });
+
+    it('closes a client that stays over the limit with 1008 slow_consumer, without growing memory', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '1' }, async (gateway) => {
+          const ws = new WebSocket(gateway.wsUrl(uniqueSession()));
+          try {
+            await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+            const before = rssBytes(gateway.child.pid!);
+            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            const id = uniqueRequest();
+            ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 200_000, size: 500, delay_ms: 0 }) }));
+            const record = await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.endedAt !== null), 15_000);
+            expect(record.aborted).toBe(true);
+            // 100 MB offered; the gateway held on to a bounded amount of it.
+            expect(rssBytes(gateway.child.pid!) - before).toBeLessThan(40 * 1024 * 1024);
+            const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+            socket.resume();
+            expect(await closed).toBe(1008);
+            await gateway.waitForLog((l) => l.msg === 'slow consumer: closing');
+          } finally {
+            ws.terminate();
+          }
+        }),
+      );
+    });
+
+    it('pings every WS_PING_INTERVAL and drops a client that stops answering', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__WS_PING_INTERVAL: '0.2' }, async (gateway) => {
+          const healthy = await connect(gateway.wsUrl(uniqueSession()));
+          const silent = new WebSocket(gateway.wsUrl(uniqueSession()), { autoPong: false });
+          try {
+            let pings = 0;
+            healthy.ws.on('ping', () => pings++);
+            await new Promise((resolve, reject) => (silent.once('open', resolve), silent.once('error', reject)));
+            const code = await new Promise<number>((resolve) => silent.once('close', (c) => resolve(c)));
+            expect([1001, 1006]).toContain(code);
+            expect(pings).toBeGreaterThanOrEqual(2);
+            expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+          } finally {
+            silent.terminate();
+            await healthy.close();
+          }
+        }),
+      );
+    });
+  });
+
+  describe(`shutdown [${runtime}]`, () => {
+    it('SIGTERM: refuses upgrades with 503, lets the in-flight turn finish, closes 1001, exits 0', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__SHUTDOWN_GRACE: '10' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          const idle = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const id = uniqueRequest();
+            const queued = uniqueRequest();
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 60, delay_ms: 25 }) });
+            client.send({ type: 'user_message', content: 'go', request_id: queued, ...scenario('tokens', { count: 1 }) });
+            await client.next((f) => f.request_id === id && f.type === 'token');
+            const exit = gateway.stop('SIGTERM');
+            expect(await client.terminal(queued)).toMatchObject({ type: 'error', code: 'shutting_down', retryable: true, source: 'gateway' });
+            expect((await idle.closed).code).toBe(1001);
+            const refused = await refusedUpgrade(gateway.wsUrl(uniqueSession()));
+            expect(refused).toMatchObject({ status: 503, body: { code: 'shutting_down', retryable: true } });
+            expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
+            client.send({ type: 'user_message', content: 'late', request_id: 'late-1' });
+            expect(await client.terminal('late-1')).toMatchObject({ code: 'shutting_down' });
+            expect(await client.terminal(id)).toMatchObject({ type: 'done', finish_reason: 'stop' });
+            expect((await client.closed).code).toBe(1001);
+            expect(await exit).toBe(0);
+          } finally {
+            await Promise.all([client.close(), idle.close()]);
+          }
+        }),
+      );
+    });
+
+    it('at the grace deadline, remaining turns get shutting_down, upstreams are aborted, sockets close 1001, exit 0', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__SHUTDOWN_GRACE: '0.5' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const id = uniqueRequest();
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('hang_after_headers') });
+            await agentRequest(agent, byRequestId(id));
+            const exit = gateway.stop('SIGINT');
+            expect(await client.terminal(id)).toMatchObject({ type: 'error', code: 'shutting_down', request_id: id });
+            expect((await client.closed).code).toBe(1001);
+            expect(await exit).toBe(0);
+            const record = await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.endedAt !== null), 2000);
+            expect(record.aborted).toBe(true);
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+    });
+  });
+
+  describe(`configuration [${runtime}]`, () => {
+    it.each([
+      ['GATEWAY__PORT', 'eighty'],
+      ['GATEWAY__AGENT_STREAM_TIMEOUT', '0'],
+      ['GATEWAY__TOKEN_BUFFER_MAX_CHARS', '1.5'],
+      ['GATEWAY__LOG_LEVEL', 'loud'],
+      ['GATEWAY__AGENT_URL', 'ftp://x'],
+    ])('a bad %s stops start-up with a non-zero exit naming it', async (name, value) => {
+      const result = await runGatewayExpectingFailure(runtime, { [name]: value });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr + result.stdout).toContain(name);
+      expect(result.stdout).not.toContain('"msg":"listening"');
+    });
+  });
+}

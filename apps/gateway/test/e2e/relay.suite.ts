@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../support/gateway-process.ts';
+import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, useGateway } from '../support/harness.ts';
+import { directEvents, tokenText } from '../support/direct.ts';
+import { isTerminal, type Frame } from '../support/ws-client.ts';
+
+const contentOf = (frames: Frame[], requestId: string) =>
+  frames.filter((f) => f.request_id === requestId && f.type === 'token').map((f) => f.content as string).join('');
+
+/** Relaying: envelope, order, exact content, framing (protocol.md §3–§5, §7). */
+export function relaySuite(runtime: Runtime) {
+  describe(`relay [${runtime}]`, () => {
+    const env = useGateway(runtime);
+
+    it('sends session_started first, then frames with seq growing by exactly 1', async () => {
+      const client = await env.connect('seq-check');
+      expect(client.frames[0]).toMatchObject({ type: 'session_started', session_id: 'seq-check', protocol_version: 1, seq: 1 });
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'hi', request_id: id, ...scenario('tokens', { count: 20, delay_ms: 0 }) });
+      await client.terminal(id);
+      client.send({ type: 'ping', id: 'p1' });
+      await client.next((f) => f.type === 'pong');
+      expect(client.frames.map((f) => f.seq)).toEqual(client.frames.map((_, i) => i + 1));
+    });
+
+    it('POSTs the envelope with the headers of §3, extra fields forwarded, absent fields left out', async () => {
+      const client = await env.connect('envelope');
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'hello', request_id: id, custom_field: { a: 1 }, ...scenario('tokens', { count: 1 }) });
+      await client.terminal(id);
+      const record = await agentRequest(env.agent, byRequestId(id));
+      expect(record.headers['content-type']).toMatch(/^application\/json/);
+      expect(record.headers.accept).toBe('text/event-stream');
+      expect(record.headers['x-internal-api-key']).toBe(INTERNAL_KEY);
+      expect(record.body).toEqual({
+        session_id: 'envelope',
+        request_id: id,
+        message: { type: 'user_message', content: 'hello', request_id: id, custom_field: { a: 1 }, metadata: { scenario: { name: 'tokens', count: 1 } } },
+      });
+
+      client.send({ type: 'tool_result', tool_call_id: 'call-x', result: null, ...scenario('tokens', { count: 1 }) });
+      const done = await client.next((f) => isTerminal(f) && f.request_id !== id);
+      const generated = String(done.request_id);
+      expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+      const toolRecord = await agentRequest(env.agent, byRequestId(generated));
+      const message = (toolRecord.body as { message: Record<string, unknown> }).message;
+      expect(message).toEqual({ type: 'tool_result', tool_call_id: 'call-x', result: null, request_id: generated, metadata: { scenario: { name: 'tokens', count: 1 } } });
+      expect('is_error' in message).toBe(false);
+    });
+
+    it.each([
+      ['byte_chunks', {}],
+      ['line_endings', { eol: 'crlf' }],
+      ['line_endings', { eol: 'cr' }],
+      ['line_endings', { eol: 'lf' }],
+      ['multiline_data', {}],
+      ['sse_fields', {}],
+      ['slow', { count: 6, delay_ms: 5, keepalive_ms: 1 }],
+    ])('relays %s %j exactly, in order, ending with done', async (name, params) => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario(name, params) });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ type: 'done', request_id: id });
+      const reference = await directEvents(env.agent.url, { type: 'user_message', content: 'go', ...scenario(name, params) });
+      const content = contentOf(client.frames, id);
+      expect(content.length).toBeGreaterThan(0);
+      expect(content).toBe(tokenText(reference));
+      // Nothing but relayed frames: keep-alive comments are not forwarded.
+      for (const f of client.frameOf(id)) expect(['token', 'done', 'tool_call', 'progress']).toContain(f.type);
+    });
+
+    it('relays UTF-8 split across chunks exactly', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      const text = 'héllo 日本語 🚀 done';
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('byte_chunks', { text }) });
+      await client.terminal(id);
+      expect(contentOf(client.frames, id)).toBe(text);
+    });
+
+    it('coalesces token bursts into fewer frames with exactly the agent\'s content', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      const tokens = Array.from({ length: 200 }, (_, i) => `t${i};`);
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { tokens, delay_ms: 0 }) });
+      await client.terminal(id);
+      const tokenFrames = client.frameOf(id).filter((f) => f.type === 'token');
+      expect(tokenFrames.map((f) => f.content).join('')).toBe(tokens.join(''));
+      expect(tokenFrames.length).toBeLessThan(tokens.length);
+      for (const f of tokenFrames) expect((f.content as string).length).toBeLessThanOrEqual(512);
+    });
+
+    it('passes unknown event types through unchanged, with request_id and seq set by the gateway', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('unknown_event') });
+      await client.terminal(id);
+      const progress = client.frameOf(id).find((f) => f.type === 'progress');
+      expect(progress).toMatchObject({ type: 'progress', percent: 50, request_id: id });
+      expect(typeof progress!.seq).toBe('number');
+    });
+
+    it('runs a whole tool round trip with the default agent', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'read package.json', request_id: id });
+      const done = await client.terminal(id);
+      expect(done).toMatchObject({ type: 'done', finish_reason: 'tool_calls' });
+      const call = client.frameOf(id).find((f) => f.type === 'tool_call')!;
+      expect(call).toMatchObject({ name: 'read_file', arguments: { path: 'package.json' } });
+      const result = JSON.stringify({ name: 'demo-pkg', version: '1.2.3' }, null, 2);
+      const id2 = uniqueRequest();
+      client.send({ type: 'tool_result', tool_call_id: call.tool_call_id, result, request_id: id2 });
+      const final = await client.terminal(id2);
+      expect(final).toMatchObject({ type: 'done', finish_reason: 'stop' });
+      expect(contentOf(client.frames, id2)).toContain('demo-pkg');
+    });
+
+    it('ends each turn with exactly one terminal frame and relays nothing after it', async () => {
+      const client = await env.connect();
+      const a = uniqueRequest();
+      const b = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: a, ...scenario('data_after_done') });
+      client.send({ type: 'user_message', content: 'go', request_id: b, ...scenario('never_end_after_done') });
+      const c = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: c, ...scenario('tokens', { count: 2 }) });
+      await client.terminal(c);
+      for (const id of [a, b, c]) {
+        const frames = client.frameOf(id);
+        expect(frames.filter(isTerminal)).toHaveLength(1);
+        expect(isTerminal(frames.at(-1)!)).toBe(true);
+      }
+    });
+  });
+}

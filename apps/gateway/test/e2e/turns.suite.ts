@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../support/gateway-process.ts';
+import { connect, isTerminal } from '../support/ws-client.ts';
+import { agentRequest, byRequestId, scenario, uniqueRequest, uniqueSession, useGateway } from '../support/harness.ts';
+
+const now = () => performance.timeOrigin + performance.now();
+const slow = scenario('slow', { count: 1000, delay_ms: 20, keepalive_ms: 5 });
+
+/** Turns (protocol.md §6): FIFO, concurrency, cancel, disconnect, takeover, duplicate tool results, queue bound. */
+export function turnsSuite(runtime: Runtime) {
+  describe(`turns [${runtime}]`, () => {
+    const env = useGateway(runtime, { GATEWAY__MAX_QUEUED_MESSAGES: '2' });
+
+    it('runs a session\'s turns one at a time in arrival order', async () => {
+      const client = await env.connect();
+      const ids = [uniqueRequest(), uniqueRequest(), uniqueRequest()];
+      for (const id of ids) client.send({ type: 'user_message', content: id, request_id: id, ...scenario('tokens', { count: 5, delay_ms: 5 }) });
+      await client.terminal(ids[2]!);
+      const terminals = client.frames.filter(isTerminal).map((f) => f.request_id);
+      expect(terminals).toEqual(ids);
+      const records = await Promise.all(ids.map((id) => agentRequest(env.agent, byRequestId(id))));
+      for (let i = 1; i < records.length; i++) expect(records[i]!.startedAt).toBeGreaterThanOrEqual(records[i - 1]!.startedAt);
+      // No two requests of the session were in flight at once: each started after the previous one's stream ended.
+      for (let i = 1; i < records.length; i++) expect(records[i]!.startedAt).toBeGreaterThanOrEqual(records[i - 1]!.endedAt! - 5);
+    });
+
+    it('runs different sessions concurrently', async () => {
+      const [a, b] = await Promise.all([env.connect(), env.connect()]);
+      const ida = uniqueRequest();
+      const idb = uniqueRequest();
+      a.send({ type: 'user_message', content: 'go', request_id: ida, ...slow });
+      b.send({ type: 'user_message', content: 'go', request_id: idb, ...slow });
+      const [ra, rb] = await Promise.all([agentRequest(env.agent, byRequestId(ida)), agentRequest(env.agent, byRequestId(idb))]);
+      expect(ra.endedAt).toBeNull();
+      expect(rb.endedAt).toBeNull();
+      a.send({ type: 'cancel' });
+      b.send({ type: 'cancel' });
+      await Promise.all([a.terminal(ida), b.terminal(idb)]);
+    });
+
+    it('cancel of the in-flight turn flushes, ends it with done/cancelled, and the agent sees the abort within 1 s', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...slow });
+      await client.next((f) => f.request_id === id && f.type === 'token');
+      const sentAt = now();
+      client.send({ type: 'cancel', request_id: id });
+      expect(await client.terminal(id)).toMatchObject({ type: 'done', finish_reason: 'cancelled', request_id: id });
+      const record = await env.agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.aborted), 2000);
+      expect(record.endedAt! - sentAt).toBeLessThan(1000);
+      expect(client.frameOf(id).filter(isTerminal)).toHaveLength(1);
+    });
+
+    it('cancel without request_id ends the in-flight turn and every queued one; queued ones never reach the agent', async () => {
+      const client = await env.connect();
+      const ids = [uniqueRequest(), uniqueRequest(), uniqueRequest()];
+      for (const id of ids) client.send({ type: 'user_message', content: 'go', request_id: id, ...slow });
+      await agentRequest(env.agent, byRequestId(ids[0]!));
+      client.send({ type: 'cancel' });
+      for (const id of ids) expect(await client.terminal(id)).toMatchObject({ type: 'done', finish_reason: 'cancelled' });
+      const later = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: later, ...scenario('tokens', { count: 1 }) });
+      await client.terminal(later);
+      expect(env.agent.requests.some((r) => r.headers['x-request-id'] === ids[1] || r.headers['x-request-id'] === ids[2])).toBe(false);
+    });
+
+    it('cancel with the id of a queued turn cancels only that turn', async () => {
+      const client = await env.connect();
+      const [first, second, third] = [uniqueRequest(), uniqueRequest(), uniqueRequest()];
+      client.send({ type: 'user_message', content: 'go', request_id: first, ...scenario('tokens', { count: 20, delay_ms: 10 }) });
+      client.send({ type: 'user_message', content: 'go', request_id: second, ...scenario('tokens', { count: 1 }) });
+      client.send({ type: 'user_message', content: 'go', request_id: third, ...scenario('tokens', { count: 1 }) });
+      client.send({ type: 'cancel', request_id: second });
+      expect(await client.terminal(second)).toMatchObject({ type: 'done', finish_reason: 'cancelled' });
+      expect(await client.terminal(first)).toMatchObject({ type: 'done', finish_reason: 'stop' });
+      expect(await client.terminal(third)).toMatchObject({ type: 'done', finish_reason: 'stop' });
+    });
+
+    it('cancelling nothing is a no-op', async () => {
+      const client = await env.connect();
+      client.send({ type: 'cancel' });
+      client.send({ type: 'cancel', request_id: 'no-such-turn' });
+      client.send({ type: 'ping', id: 'after-cancel' });
+      const pong = await client.next((f) => f.type === 'pong');
+      expect(pong.id).toBe('after-cancel');
+      expect(client.frames.map((f) => f.type)).toEqual(['session_started', 'pong']);
+    });
+
+    it('closing the socket aborts the in-flight request within 1 s', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...slow });
+      await client.next((f) => f.request_id === id && f.type === 'token');
+      const closedAt = now();
+      await client.close();
+      const record = await env.agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.aborted), 2000);
+      expect(record.endedAt! - closedAt).toBeLessThan(1000);
+    });
+
+    it('a second connection takes the session over: 4001 for the old one, new turns after the old request ended', async () => {
+      const sessionId = uniqueSession('takeover');
+      const old = await env.connect(sessionId);
+      const id = uniqueRequest();
+      old.send({ type: 'user_message', content: 'go', request_id: id, ...slow });
+      await old.next((f) => f.request_id === id && f.type === 'token');
+      const fresh = await env.connect(sessionId);
+      const closed = await old.closed;
+      expect(closed.code).toBe(4001);
+      expect(old.frameOf(id).filter(isTerminal)).toHaveLength(0);
+      const next = uniqueRequest();
+      fresh.send({ type: 'user_message', content: 'go', request_id: next, ...scenario('tokens', { count: 2 }) });
+      expect(await fresh.terminal(next)).toMatchObject({ type: 'done' });
+      const [oldRecord, newRecord] = await Promise.all([agentRequest(env.agent, byRequestId(id)), agentRequest(env.agent, byRequestId(next))]);
+      expect(oldRecord.aborted).toBe(true);
+      expect(newRecord.startedAt).toBeGreaterThanOrEqual(oldRecord.endedAt!);
+      expect(fresh.frames[0]).toMatchObject({ type: 'session_started', seq: 1 });
+    });
+
+    it('refuses a tool_result the agent already accepted, and forwards a retry after a failure', async () => {
+      const client = await env.connect();
+      const first = uniqueRequest();
+      client.send({ type: 'tool_result', tool_call_id: 'call-dup', result: 'x', request_id: first, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(first)).toMatchObject({ type: 'done' });
+      const dup = uniqueRequest();
+      client.send({ type: 'tool_result', tool_call_id: 'call-dup', result: 'x', request_id: dup, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(dup)).toMatchObject({ type: 'error', code: 'duplicate_tool_result', retryable: false, source: 'gateway', request_id: dup });
+      expect(env.agent.requests.some((r) => r.headers['x-request-id'] === dup)).toBe(false);
+
+      const failed = uniqueRequest();
+      client.send({ type: 'tool_result', tool_call_id: 'call-retry', result: 1, request_id: failed, ...scenario('status', { status: 503 }) });
+      expect(await client.terminal(failed)).toMatchObject({ code: 'agent_unavailable' });
+      const retry = uniqueRequest();
+      client.send({ type: 'tool_result', tool_call_id: 'call-retry', result: 1, request_id: retry, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(retry)).toMatchObject({ type: 'done' });
+    });
+
+    it('a copy of a tool_result queued behind the first waits its turn, then gets duplicate_tool_result', async () => {
+      const client = await env.connect();
+      const [a, b] = [uniqueRequest(), uniqueRequest()];
+      client.send({ type: 'tool_result', tool_call_id: 'call-q', result: [], request_id: a, ...scenario('tokens', { count: 3, delay_ms: 5 }) });
+      client.send({ type: 'tool_result', tool_call_id: 'call-q', result: [], request_id: b, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(a)).toMatchObject({ type: 'done' });
+      expect(await client.terminal(b)).toMatchObject({ code: 'duplicate_tool_result' });
+    });
+
+    it('accepted tool calls survive a takeover', async () => {
+      const sessionId = uniqueSession('marks');
+      const first = await env.connect(sessionId);
+      const a = uniqueRequest();
+      first.send({ type: 'tool_result', tool_call_id: 'call-keep', result: 'ok', request_id: a, ...scenario('tokens', { count: 1 }) });
+      await first.terminal(a);
+      const second = await env.connect(sessionId);
+      const b = uniqueRequest();
+      second.send({ type: 'tool_result', tool_call_id: 'call-keep', result: 'ok', request_id: b });
+      expect(await second.terminal(b)).toMatchObject({ code: 'duplicate_tool_result' });
+    });
+
+    it('queue_full when MAX_QUEUED_MESSAGES turns already wait behind the in-flight one', async () => {
+      const client = await env.connect();
+      const ids = [uniqueRequest(), uniqueRequest(), uniqueRequest(), uniqueRequest()];
+      client.send({ type: 'user_message', content: 'go', request_id: ids[0], ...slow });
+      await agentRequest(env.agent, byRequestId(ids[0]!));
+      for (const id of ids.slice(1)) client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(ids[3]!)).toMatchObject({ type: 'error', code: 'queue_full', retryable: true, source: 'gateway', request_id: ids[3] });
+      client.send({ type: 'cancel', request_id: ids[0] });
+      expect(await client.terminal(ids[1]!)).toMatchObject({ type: 'done' });
+      expect(await client.terminal(ids[2]!)).toMatchObject({ type: 'done' });
+    });
+
+    it('a request_id used by a live turn is refused with invalid_message, id in details', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...slow });
+      await agentRequest(env.agent, byRequestId(id));
+      client.send({ type: 'user_message', content: 'again', request_id: id });
+      const refusal = await client.next((f) => f.type === 'error' && f.code === 'invalid_message');
+      expect(refusal.request_id).toBeUndefined();
+      expect(refusal.details).toMatchObject({ request_id: id });
+      client.send({ type: 'cancel', request_id: id });
+      await client.terminal(id);
+      expect(client.frameOf(id).filter(isTerminal)).toHaveLength(1);
+    });
+  });
+
+  describe(`client frames [${runtime}]`, () => {
+    const env = useGateway(runtime, { GATEWAY__MAX_MESSAGE_BYTES: '4096' });
+
+    it.each([
+      ['not json', 'nope', 'invalid_json'],
+      ['a JSON array', '[1,2]', 'invalid_json'],
+      ['a JSON string', '"hi"', 'invalid_json'],
+      ['null', 'null', 'invalid_json'],
+      ['an unknown type', '{"type":"launch"}', 'invalid_message'],
+      ['no type', '{"content":"x"}', 'invalid_message'],
+      ['empty content', '{"type":"user_message","content":""}', 'invalid_message'],
+      ['tool_result without result', '{"type":"tool_result","tool_call_id":"c"}', 'invalid_message'],
+      ['is_error not boolean', '{"type":"tool_result","tool_call_id":"c","result":1,"is_error":"yes"}', 'invalid_message'],
+      ['a request_id with a space', '{"type":"user_message","content":"x","request_id":"a b"}', 'invalid_message'],
+      ['a request_id of 129 chars', `{"type":"user_message","content":"x","request_id":"${'a'.repeat(129)}"}`, 'invalid_message'],
+    ])('%s → %s, connection still usable, nothing sent to the agent', async (_label, text, code) => {
+      const client = await env.connect();
+      const before = env.agent.requests.length;
+      client.sendRaw(text);
+      const error = await client.next((f) => f.type === 'error');
+      expect(error).toMatchObject({ code, retryable: false, source: 'gateway' });
+      if (code === 'invalid_message') expect(Array.isArray((error.details as { issues?: unknown })?.issues)).toBe(true);
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'ok', request_id: id, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(id)).toMatchObject({ type: 'done' });
+      expect(env.agent.requests.length).toBe(before + 1);
+    });
+
+    it('a binary frame → invalid_message, connection still usable', async () => {
+      const client = await env.connect();
+      client.sendRaw(Buffer.from('{"type":"ping"}'), true);
+      expect(await client.next((f) => f.type === 'error')).toMatchObject({ code: 'invalid_message', source: 'gateway' });
+      client.send({ type: 'ping', id: 'x' });
+      expect(await client.next((f) => f.type === 'pong')).toMatchObject({ id: 'x' });
+    });
+
+    it('a refused frame carries its valid request_id at the top level, an invalid one in details, invalid_json none', async () => {
+      const client = await env.connect();
+      client.send({ type: 'user_message', content: '', request_id: 'valid-id' });
+      const top = await client.next((f) => f.type === 'error' && f.request_id === 'valid-id');
+      expect(top.code).toBe('invalid_message');
+      client.send({ type: 'user_message', content: '', request_id: 'bad id' });
+      const inDetails = await client.next((f) => f.type === 'error' && (f.details as { request_id?: string })?.request_id === 'bad id');
+      expect(inDetails.request_id).toBeUndefined();
+      client.sendRaw('{oops');
+      const json = await client.next((f) => f.type === 'error' && f.code === 'invalid_json');
+      expect('request_id' in json).toBe(false);
+    });
+
+    it('ping is answered by pong with the same id', async () => {
+      const client = await env.connect();
+      client.send({ type: 'ping', id: 'abc' });
+      client.send({ type: 'ping' });
+      await client.next((f) => f.type === 'pong' && f.id === undefined);
+      expect(client.frames.filter((f) => f.type === 'pong').map((f) => f.id)).toEqual(['abc', undefined]);
+    });
+
+    it('a frame larger than MAX_MESSAGE_BYTES closes the socket with 1009', async () => {
+      const client = await env.connect();
+      client.send({ type: 'user_message', content: 'x'.repeat(5000) });
+      expect((await client.closed).code).toBe(1009);
+    });
+
+    it.each(['a%2Fb', 'a%20b', '', 'a/b', 'a b', 'x'.repeat(129), 'caf%C3%A9', 'a!'])(
+      'refuses session id %j with 400 invalid_session_id',
+      async (sessionId) => {
+        const { refusedUpgrade } = await import('../support/ws-client.ts');
+        const res = await refusedUpgrade(`${env.gateway.url.replace(/^http/, 'ws')}/ws/${sessionId}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ type: 'error', code: 'invalid_session_id', message: expect.any(String), retryable: false, source: 'gateway' });
+      },
+    );
+
+    it('accepts a session id of 128 allowed characters', async () => {
+      const client = await connect(env.gateway.wsUrl(`Az09._:-${'x'.repeat(120)}`));
+      try {
+        expect(client.frames[0]).toMatchObject({ type: 'session_started', session_id: `Az09._:-${'x'.repeat(120)}` });
+      } finally {
+        await client.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `pnpm start`: the mock agent on 8001 and the gateway on 8000, as two
+// processes; prints where to connect; Ctrl-C (or SIGTERM) stops both.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const agentPort = process.env.MOCK_AGENT__PORT || '8001';
+const gatewayPort = process.env.GATEWAY__PORT || '8000';
+
+function start(name, cwd, entry, env) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: `${root}/${cwd}`,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const listening = new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      process.stdout.write(`[${name}] ${line}\n`);
+      try {
+        const parsed = JSON.parse(line);
+        if (parsed.msg === 'listening') resolve(parsed.url);
+      } catch {
+        // not a JSON line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
+  });
+  return { child, listening };
+}
+
+const agent = start('mock-agent', 'apps/mock-agent', 'src/main.node.ts', { MOCK_AGENT__PORT: agentPort });
+let gateway;
+const children = () => [agent.child, gateway?.child].filter(Boolean);
+let stopping = false;
+const stop = (signal) => {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children()) if (child.exitCode === null) child.kill(signal);
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
+try {
+  const agentUrl = await agent.listening;
+  gateway = start('gateway', 'apps/gateway', 'src/main.node.ts', {
+    GATEWAY__PORT: gatewayPort,
+    GATEWAY__AGENT_URL: process.env.GATEWAY__AGENT_URL || agentUrl,
+  });
+  const gatewayUrl = await gateway.listening;
+  const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
+  process.stdout.write(`\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (mock agent at ${agentUrl}). In another terminal: pnpm demo\n\n`);
+} catch (error) {
+  process.stderr.write(`start failed: ${error.message}\n`);
+  stop('SIGTERM');
+  process.exitCode = 1;
+}
+
+await Promise.all(children().map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
+const failed = children().some((child) => child.exitCode !== 0 && child.signalCode === null);
+process.exit(process.exitCode ?? (failed ? 1 : 0));
