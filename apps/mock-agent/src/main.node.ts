@@ -1,0 +1,42 @@
+import { parseConfig, type MockAgentConfig } from './config.ts';
+import { startMockAgent } from './server.node.ts';
+
+let config: MockAgentConfig;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+const server = await startMockAgent({
+  host: config.host,
+  port: config.port,
+  tokenDelayMs: config.tokenDelayMs,
+  ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+});
+
+// Tests and scripts wait for this line (protocol.md §10); it never contains the API key.
+process.stdout.write(
+  `${JSON.stringify({
+    level: 'info',
+    time: new Date().toISOString(),
+    msg: 'listening',
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    api_key_required: config.apiKey !== undefined,
+  })}\n`,
+);
+
+const shutdown = () => {
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
