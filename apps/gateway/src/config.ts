@@ -121,7 +121,8 @@ export class ConfigError extends Error {
   }
 }
 
-const ms = (s: number) => Math.round(s * 1000);
+/** Seconds to milliseconds; a positive value never becomes 0 ms (which would mean "off" or "at once"). */
+const ms = (s: number) => (s > 0 ? Math.max(1, Math.round(s * 1000)) : 0);
 
 /** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {

@@ -20,7 +20,7 @@ export interface AgentStreamRequest {
   message: AgentMessage;
   /** Aborts the upstream request: cancel, disconnect, takeover, shutdown. */
   signal: AbortSignal;
-  /** The agent answered 2xx with an event stream (it accepted the message). */
+  /** The agent answered 2xx: it accepted the message (protocol.md §6). */
   onAccepted?: () => void;
 }
 
@@ -145,7 +145,10 @@ export class AgentClient {
         maxBufferSize: this.#opts.maxEventBytes + PARSER_SLACK_CHARS,
       });
       const decoder = new TextDecoder();
-      let endsWithCR = false;
+      // eventsource-parser holds a chunk's final CR until it sees whether LF follows (§4: a
+      // CR alone ends a line). So a final CR is fed as CRLF at once, and an LF that then
+      // starts the next chunk is dropped: a CRLF split across chunks stays one line end.
+      let skipLeadingLF = false;
 
       for (;;) {
         idle.resume();
@@ -156,16 +159,13 @@ export class AgentClient {
           throw classify(cause, 'stream');
         }
         idle.pause();
-        let text: string;
-        if (chunk.done) {
-          text = decoder.decode();
-          // eventsource-parser waits for the byte after a CR; at the end there is none (§4).
-          if (endsWithCR || text.endsWith('\r')) text += '\n';
-        } else {
-          text = decoder.decode(chunk.value, { stream: true });
-          if (text.length > 0) endsWithCR = text.charCodeAt(text.length - 1) === 13;
+        let text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+        if (text.length > 0) {
+          if (skipLeadingLF && text.charCodeAt(0) === 10) text = text.slice(1);
+          skipLeadingLF = text.charCodeAt(text.length - 1) === 13;
+          if (skipLeadingLF) text += '\n';
+          if (text.length > 0) parser.feed(text);
         }
-        if (text.length > 0) parser.feed(text);
         if (parseFailure) throw parseFailure;
 
         for (let i = 0; i < pending.length; i++) {

@@ -1,5 +1,12 @@
 import { GatewayError } from '../errors.ts';
 
+/** HTTP-date (RFC 9110 §5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms. */
+const HTTP_DATE_FORMATS = [
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date whose
  * distance from `now` is the delay. Undefined when missing or unreadable.
@@ -9,7 +16,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  if (/^\d/.test(trimmed)) return undefined;
+  if (!HTTP_DATE_FORMATS.some((format) => format.test(trimmed))) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

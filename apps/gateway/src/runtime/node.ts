@@ -22,6 +22,19 @@ export const nodeRuntime: RuntimePieces = {
         return raw.bufferedAmount;
       },
       ping: () => raw.ping(),
+      drained: () =>
+        new Promise<void>((resolve) => {
+          // ws writes straight to its net.Socket: the socket's 'drain' is the buffer's.
+          const socket = (raw as unknown as { _socket?: import('node:net').Socket })._socket;
+          if (socket === undefined || socket.destroyed || socket.writableLength === 0) return resolve();
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        }),
     };
   },
 };

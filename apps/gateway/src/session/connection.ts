@@ -76,6 +76,17 @@ export class Connection {
   waitForDrain(): Promise<void> {
     if (!this.isOverLimit || this.#state !== 'open') return Promise.resolve();
     if (this.#slowTimer === undefined) this.#startSlowTimer();
+    const drained = this.socket.drained;
+    if (drained !== undefined) {
+      return (async () => {
+        while (this.#state === 'open' && this.isOverLimit) {
+          await drained.call(this.socket);
+          // ws may still hold frames of its own after the socket drained; never spin.
+          if (this.#state === 'open' && this.isOverLimit) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+        }
+        if (!this.isOverLimit) this.#clearSlowTimer();
+      })();
+    }
     return new Promise((resolve) => {
       const poll = () => {
         if (this.#state !== 'open') return resolve();

@@ -72,7 +72,8 @@ export class Session {
       this.hooks.onTurnEnd(this, turn);
     }
     if (this.inflight?.connection === connection) this.inflight.abandon();
-    if (this.isIdle) this.hooks.onIdle(this);
+    // On takeover the new connection attaches next: the session must not be forgotten.
+    if (!opts.takeover && this.isIdle) this.hooks.onIdle(this);
   }
 
   /** A text frame from the IDE. Never throws. */

@@ -82,17 +82,19 @@ export function operationsSuite(runtime: Runtime) {
 
     it('stops reading the agent while the client does not read, and delivers everything once it does', async () => {
       await withAgent((agent) =>
-        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30', GATEWAY__AGENT_STREAM_TIMEOUT: '2' }, async (gateway) => {
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30', GATEWAY__AGENT_STREAM_TIMEOUT: '1' }, async (gateway) => {
           const client = await connect(gateway.wsUrl(uniqueSession()));
           try {
             const id = uniqueRequest();
-            const tokens = { count: 40_000, size: 100, delay_ms: 0 };
+            // Far more than the loopback socket buffers hold, so the agent must block.
+            const tokens = { count: 100_000, size: 500, delay_ms: 0 };
             const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
             socket.pause();
             client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', tokens) });
             const record = await agentRequest(agent, byRequestId(id));
-            // Well past the agent timeout: the paused read must not count as agent silence.
-            await new Promise((resolve) => setTimeout(resolve, 3000));
+            // Twice the agent timeout: a pause the gateway made must not count as agent silence.
+            // (An absence has no event to await, so this one wait is on the clock.)
+            await new Promise((resolve) => setTimeout(resolve, 2000));
             expect(record.endedAt).toBeNull();
             socket.resume();
             const terminal = await client.terminal(id, 60_000);

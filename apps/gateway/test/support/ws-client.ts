@@ -45,8 +45,10 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
   void closed.then(() => (closedFlag = true));
   const next = (predicate: (f: Frame) => boolean, timeoutMs = 10_000) =>
     new Promise<Frame>((resolve, reject) => {
+      let scanned = 0;
       const check = () => {
-        const found = frames.find(predicate);
+        let found: Frame | undefined;
+        for (; scanned < frames.length && found === undefined; scanned++) if (predicate(frames[scanned]!)) found = frames[scanned];
         if (found) {
           cleanup();
           resolve(found);

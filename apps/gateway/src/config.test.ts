@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_ENV_NAMES, ConfigError, parseConfig, type GatewayConfig } from './config.ts';
+
+// protocol.md §10
+const DEFAULTS: GatewayConfig = {
+  host: '0.0.0.0',
+  port: 8000,
+  agentUrl: 'http://127.0.0.1:8001',
+  agentHealthPath: '/health',
+  internalApiKey: undefined,
+  logLevel: 'info',
+  requestTimeoutMs: 10_000,
+  agentStreamTimeoutMs: 60_000,
+  tokenBufferFlushMs: 16,
+  tokenBufferMaxChars: 512,
+  maxQueuedMessages: 16,
+  maxMessageBytes: 1_048_576,
+  maxEventBytes: 8_388_608,
+  maxBufferedBytes: 1_048_576,
+  slowClientTimeoutMs: 30_000,
+  wsPingIntervalMs: 20_000,
+  maxConnections: 10_000,
+  shutdownGraceMs: 10_000,
+  clientJwtSecret: undefined,
+  allowedOrigins: undefined,
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten'];
+const NEGATIVE = ['-1', '-0.5'];
+
+// Every value here must be refused, with the variable named.
+const BAD_VALUES: Record<string, string[]> = {
+  // Seconds, > 0.
+  GATEWAY__REQUEST_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
+  GATEWAY__AGENT_STREAM_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
+  GATEWAY__SLOW_CLIENT_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
+  // Seconds, 0 allowed.
+  GATEWAY__WS_PING_INTERVAL: [...NOT_A_NUMBER, ...NEGATIVE],
+  GATEWAY__SHUTDOWN_GRACE: [...NOT_A_NUMBER, ...NEGATIVE],
+  // Integers, 0 allowed.
+  GATEWAY__PORT: [...NOT_A_NUMBER, ...NEGATIVE, '1.5', '8000.0', '65536', '99999'],
+  GATEWAY__TOKEN_BUFFER_FLUSH_MS: [...NOT_A_NUMBER, ...NEGATIVE, '1.5', '16ms'],
+  // Integers ≥ 1.
+  GATEWAY__TOKEN_BUFFER_MAX_CHARS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1.5', '99999999999999999999'],
+  GATEWAY__MAX_QUEUED_MESSAGES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '2.5'],
+  GATEWAY__MAX_MESSAGE_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1024.5', '1MB'],
+  GATEWAY__MAX_EVENT_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.5'],
+  GATEWAY__MAX_BUFFERED_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1.0'],
+  GATEWAY__MAX_CONNECTIONS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '10.5'],
+  GATEWAY__AGENT_URL: ['ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost'],
+  GATEWAY__LOG_LEVEL: ['trace', 'verbose', 'warnings', 'fatal', 'critical'],
+};
+
+// Free text: any value is valid.
+const TEXT_VARIABLES = [
+  'GATEWAY__HOST',
+  'GATEWAY__AGENT_HEALTH_PATH',
+  'GATEWAY__INTERNAL_API_KEY',
+  'GATEWAY__CLIENT_JWT_SECRET',
+  'GATEWAY__ALLOWED_ORIGINS',
+];
+
+const SECONDS: [string, keyof GatewayConfig][] = [
+  ['GATEWAY__REQUEST_TIMEOUT', 'requestTimeoutMs'],
+  ['GATEWAY__AGENT_STREAM_TIMEOUT', 'agentStreamTimeoutMs'],
+  ['GATEWAY__SLOW_CLIENT_TIMEOUT', 'slowClientTimeoutMs'],
+  ['GATEWAY__WS_PING_INTERVAL', 'wsPingIntervalMs'],
+  ['GATEWAY__SHUTDOWN_GRACE', 'shutdownGraceMs'],
+];
+
+describe('parseConfig', () => {
+  it('uses the defaults of protocol.md §10 for an empty environment', () => {
+    expect(parseConfig({})).toEqual(DEFAULTS);
+  });
+
+  it('ignores variables it does not own', () => {
+    expect(parseConfig({ PATH: '/bin', GATEWAY_PORT: 'x', GATEWAY__UNKNOWN: 'nope', PORT: 'abc' })).toEqual(DEFAULTS);
+  });
+
+  it('the tables below cover every variable it reads', () => {
+    expect([...Object.keys(BAD_VALUES), ...TEXT_VARIABLES].sort()).toEqual([...CONFIG_ENV_NAMES].sort());
+  });
+
+  describe.each(Object.entries(BAD_VALUES))('%s', (variable, values) => {
+    it.each(values)('refuses %j with a ConfigError naming the variable', (value) => {
+      const error = configError({ [variable]: value });
+      expect(error.message).toContain(variable);
+      expect(error.problems.map((p) => p.variable)).toEqual([variable]);
+    });
+  });
+
+  it('names every bad variable when there are several', () => {
+    const error = configError({
+      GATEWAY__PORT: 'abc',
+      GATEWAY__MAX_EVENT_BYTES: '0',
+      GATEWAY__LOG_LEVEL: 'loud',
+      GATEWAY__HOST: 'fine',
+    });
+    expect(error.problems.map((p) => p.variable).sort()).toEqual([
+      'GATEWAY__LOG_LEVEL',
+      'GATEWAY__MAX_EVENT_BYTES',
+      'GATEWAY__PORT',
+    ]);
+    for (const variable of ['GATEWAY__PORT', 'GATEWAY__MAX_EVENT_BYTES', 'GATEWAY__LOG_LEVEL']) {
+      expect(error.message).toContain(variable);
+    }
+  });
+
+  it.each(CONFIG_ENV_NAMES)('treats an empty %s as unset', (variable) => {
+    expect(parseConfig({ [variable]: '' })).toEqual(DEFAULTS);
+  });
+
+  it.each(SECONDS)('%s accepts fractions of a second', (variable, key) => {
+    expect(parseConfig({ [variable]: '1.5' })[key]).toBe(1500);
+    expect(parseConfig({ [variable]: '0.25' })[key]).toBe(250);
+    expect(parseConfig({ [variable]: '3' })[key]).toBe(3000);
+  });
+
+  // Protocol.md §10: durations are > 0 except where 0 has a meaning ("close at once",
+  // "off"). A positive value that becomes 0 ms would silently take that meaning
+  // (a 0 ms ping interval turns pings off), so it must be refused or kept above 0.
+  it.each(SECONDS)('%s never turns a positive number of seconds into 0 ms', (variable, key) => {
+    let result: number | undefined;
+    try {
+      result = parseConfig({ [variable]: '0.0004' })[key] as number;
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toContain(variable);
+      return;
+    }
+    expect(result).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['GATEWAY__SHUTDOWN_GRACE', 'shutdownGraceMs'],
+    ['GATEWAY__WS_PING_INTERVAL', 'wsPingIntervalMs'],
+    ['GATEWAY__TOKEN_BUFFER_FLUSH_MS', 'tokenBufferFlushMs'],
+    ['GATEWAY__PORT', 'port'],
+  ] as const)('allows 0 for %s', (variable, key) => {
+    expect(parseConfig({ [variable]: '0' })[key]).toBe(0);
+  });
+
+  it('reads integers', () => {
+    const config = parseConfig({
+      GATEWAY__PORT: '65535',
+      GATEWAY__TOKEN_BUFFER_FLUSH_MS: '5',
+      GATEWAY__TOKEN_BUFFER_MAX_CHARS: '1',
+      GATEWAY__MAX_QUEUED_MESSAGES: '3',
+      GATEWAY__MAX_MESSAGE_BYTES: '2048',
+      GATEWAY__MAX_EVENT_BYTES: '4096',
+      GATEWAY__MAX_BUFFERED_BYTES: '8192',
+      GATEWAY__MAX_CONNECTIONS: '7',
+    });
+    expect(config).toMatchObject({
+      port: 65535,
+      tokenBufferFlushMs: 5,
+      tokenBufferMaxChars: 1,
+      maxQueuedMessages: 3,
+      maxMessageBytes: 2048,
+      maxEventBytes: 4096,
+      maxBufferedBytes: 8192,
+      maxConnections: 7,
+    });
+  });
+
+  it.each([
+    ['debug', 'debug'],
+    ['DEBUG', 'debug'],
+    ['Info', 'info'],
+    ['INFO', 'info'],
+    ['warning', 'warning'],
+    ['WARNING', 'warning'],
+    ['warn', 'warning'],
+    ['Warn', 'warning'],
+    ['WARN', 'warning'],
+    ['error', 'error'],
+    ['Error', 'error'],
+  ])('reads log level %j as %j', (value, expected) => {
+    expect(parseConfig({ GATEWAY__LOG_LEVEL: value }).logLevel).toBe(expected);
+  });
+
+  it('splits ALLOWED_ORIGINS on commas and trims each entry', () => {
+    expect(
+      parseConfig({ GATEWAY__ALLOWED_ORIGINS: ' https://ide.example.com ,http://localhost:3000,,  https://b.example ' })
+        .allowedOrigins,
+    ).toEqual(['https://ide.example.com', 'http://localhost:3000', 'https://b.example']);
+    expect(parseConfig({ GATEWAY__ALLOWED_ORIGINS: 'https://only.example' }).allowedOrigins).toEqual([
+      'https://only.example',
+    ]);
+  });
+
+  it('accepts http and https agent URLs', () => {
+    expect(parseConfig({ GATEWAY__AGENT_URL: 'https://agent.internal:9443' }).agentUrl).toBe('https://agent.internal:9443');
+    expect(parseConfig({ GATEWAY__AGENT_URL: 'http://10.0.0.5:8001' }).agentUrl).toBe('http://10.0.0.5:8001');
+    // The request path is appended to it, so a trailing slash must not double up.
+    expect(parseConfig({ GATEWAY__AGENT_URL: 'http://10.0.0.5:8001/' }).agentUrl).toBe('http://10.0.0.5:8001');
+  });
+
+  it('reads the free-text variables as given', () => {
+    const config = parseConfig({
+      GATEWAY__HOST: '127.0.0.1',
+      GATEWAY__AGENT_HEALTH_PATH: '/healthz',
+      GATEWAY__INTERNAL_API_KEY: 'k3y',
+      GATEWAY__CLIENT_JWT_SECRET: 's3cret',
+    });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      agentHealthPath: '/healthz',
+      internalApiKey: 'k3y',
+      clientJwtSecret: 's3cret',
+    });
+  });
+});
