@@ -78,6 +78,7 @@ ws.on('message', async (data) => {
     }
     case 'done':
       if (answer) console.log(`${bold('agent:')} ${answer}`);
+      answer = '';
       if (frame.finish_reason === 'tool_calls') break;
       if (promptIndex < prompts.length) sendPrompt();
       else ws.close(1000);
