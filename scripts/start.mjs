@@ -52,9 +52,11 @@ try {
   const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
   process.stdout.write(`\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (mock agent at ${agentUrl}). In another terminal: pnpm demo\n\n`);
 } catch (error) {
-  process.stderr.write(`start failed: ${error.message}\n`);
-  stop('SIGTERM');
-  process.exitCode = 1;
+  if (!stopping) {
+    process.stderr.write(`start failed: ${error.message}\n`);
+    stop('SIGTERM');
+    process.exitCode = 1;
+  }
 }
 
 await Promise.all(children().map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
