@@ -11,7 +11,10 @@ const root = fileURLToPath(new URL('../../../..', import.meta.url));
 /** pnpm as this test run was started with it (`npx pnpm@… test` sets npm_execpath), else from PATH. */
 function pnpmCommand(): { command: string; args: string[] } {
   const execPath = process.env.npm_execpath;
-  if (execPath && /pnpm/.test(execPath)) return { command: process.execPath, args: [execPath] };
+  if (execPath && /pnpm/.test(execPath)) {
+    // pnpm 12 may be a single executable, or a JavaScript file run by node.
+    return /\.[cm]?js$/.test(execPath) ? { command: process.execPath, args: [execPath] } : { command: execPath, args: [] };
+  }
   return { command: 'pnpm', args: [] };
 }
 
