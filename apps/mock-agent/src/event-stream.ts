@@ -8,6 +8,14 @@ export class ClientGoneError extends Error {
   }
 }
 
+/** Errors the body on purpose (`cut_stream` `destroy` where the socket is out of reach): expected, not a failure. */
+export class StreamCutError extends Error {
+  override readonly name = 'StreamCutError';
+  constructor() {
+    super('connection cut by the mock agent');
+  }
+}
+
 export interface EventStreamWriter {
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
@@ -134,7 +142,7 @@ export function createEventStreamResponse(
       if (!finish(false)) return;
       if (options.destroyConnection?.()) return;
       try {
-        controller.error(new Error('connection cut by the mock agent'));
+        controller.error(new StreamCutError());
       } catch {
         // already closed by the reader
       }

@@ -6,7 +6,7 @@ export interface ClientSocket {
   send(text: string): void;
   /** Starts the closing handshake. */
   close(code: number, reason: string): void;
-  /** Drops the connection without a handshake (the peer is gone or ignores us). */
+  /** Drops the connection without a handshake (the peer is gone or ignores us). Deno cannot: its adapter starts a close and reports the socket closed at once. */
   terminate(): void;
   /** Bytes queued by the gateway and not yet handed to the kernel. */
   readonly bufferedAmount: number;

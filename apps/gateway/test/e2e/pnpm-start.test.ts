@@ -18,11 +18,11 @@ function pnpmCommand(): { command: string; args: string[] } {
   return { command: 'pnpm', args: [] };
 }
 
-describe('pnpm --filter @agent-gateway/gateway start', () => {
+describe.each(['start', 'start:deno'])('pnpm --filter @agent-gateway/gateway %s', (script) => {
   it('drains and exits 0 when a process manager sends SIGTERM to its process group', async () => {
     await withAgent(async (agent) => {
       const { command, args } = pnpmCommand();
-      const child = spawn(command, [...args, '--filter', '@agent-gateway/gateway', 'start'], {
+      const child = spawn(command, [...args, '--filter', '@agent-gateway/gateway', script], {
         cwd: root,
         detached: true, // its own process group, as under a process manager
         env: { ...process.env, GATEWAY__HOST: '127.0.0.1', GATEWAY__PORT: '0', GATEWAY__AGENT_URL: agent.url, GATEWAY__INTERNAL_API_KEY: INTERNAL_KEY, GATEWAY__SHUTDOWN_GRACE: '10' },

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../support/gateway-process.ts';
 import { connect, isTerminal } from '../support/ws-client.ts';
@@ -255,6 +257,29 @@ export function turnsSuite(runtime: Runtime) {
       },
     );
 
+    it('accepts an upgrade whose Upgrade header is spelled WebSocket (RFC 6455 §4.2.1: any case)', async () => {
+      const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'WebSocket');
+      socket.destroy();
+      expect(head).toMatch(/^HTTP\/1\.1 101 /);
+    });
+
+    it('a frame announced larger than 64 MiB: 1009 on Node; on Deno (its own limit) the connection is dropped, 1006', async () => {
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket');
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 101 /);
+        // FIN + text, masked, 64-bit length: the header alone, no payload follows.
+        const header = Buffer.alloc(14);
+        header[0] = 0x81;
+        header[1] = 0x80 | 127;
+        header.writeBigUInt64BE(BigInt(65 * 1024 * 1024), 2);
+        socket.write(header);
+        await once(socket, 'close');
+        expect(closeCodeOf(received()) ?? 1006).toBe(runtime === 'node' ? 1009 : 1006);
+      } finally {
+        socket.destroy();
+      }
+    });
+
     it('accepts a session id of 128 allowed characters', async () => {
       const client = await connect(env.gateway.wsUrl(`Az09._:-${'x'.repeat(120)}`));
       try {
@@ -264,4 +289,39 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
   });
+}
+
+/** A WebSocket handshake over a bare socket: the socket, the response head, and every byte after it. */
+async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
+  const { hostname, port } = new URL(gatewayUrl);
+  const socket = createConnection({ host: hostname, port: Number(port) });
+  let bytes = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (bytes = Buffer.concat([bytes, chunk])));
+  await once(socket, 'connect');
+  socket.write(
+    `GET /ws/${sessionId} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  while (bytes.indexOf('\r\n\r\n') < 0) await once(socket, 'data');
+  const end = bytes.indexOf('\r\n\r\n');
+  return { socket, head: bytes.subarray(0, end).toString('latin1'), received: () => bytes.subarray(end + 4) };
+}
+
+/** The code of the first close frame among unmasked server frames (RFC 6455 §5.2), if any. */
+function closeCodeOf(frames: Buffer): number | undefined {
+  for (let at = 0; at + 2 <= frames.length; ) {
+    const opcode = frames[at]! & 0x0f;
+    let length = frames[at + 1]! & 0x7f;
+    let payload = at + 2;
+    if (length === 126) {
+      length = frames.readUInt16BE(payload);
+      payload += 2;
+    } else if (length === 127) {
+      length = Number(frames.readBigUInt64BE(payload));
+      payload += 8;
+    }
+    if (opcode === 0x8) return length >= 2 ? frames.readUInt16BE(payload) : 1005;
+    at = payload + length;
+  }
+  return undefined;
 }

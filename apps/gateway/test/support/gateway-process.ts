@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -23,9 +26,29 @@ export interface GatewayProcess {
 
 export function gatewayCommand(runtime: Runtime): { command: string; args: string[] } {
   if (runtime === 'deno') {
-    return { command: process.execPath, args: [fileURLToPath(new URL('./run-deno.mjs', import.meta.url))] };
+    // The package's own `start:deno` line, so the tests run with exactly the permissions the
+    // README documents; the binary itself, not npm's launcher, so signals and the pid are Deno's.
+    const [deno, ...args] = startScript('start:deno');
+    if (!/(^|\/)deno$/.test(deno ?? '')) throw new Error(`start:deno should run deno, not ${JSON.stringify(deno)}`);
+    return { command: denoBinary(), args };
   }
   return { command: process.execPath, args: ['--import', 'tsx', 'src/main.node.ts'] };
+}
+
+/** A script of the gateway's package.json, split into words (they hold no quotes). */
+export function startScript(name: string): string[] {
+  const pkg = JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const script = pkg.scripts[name];
+  if (script === undefined) throw new Error(`no ${name} script in package.json`);
+  return script.replace(/^exec\s+/, '').trim().split(/\s+/);
+}
+
+/** The deno executable the `deno` devDependency installed (its postinstall puts it beside package.json). */
+export function denoBinary(): string {
+  const require = createRequire(`${appDir}/package.json`);
+  const beside = join(dirname(require.resolve('deno/package.json')), process.platform === 'win32' ? 'deno.exe' : 'deno');
+  if (existsSync(beside)) return beside;
+  return (require('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 }
 
 /** Starts the gateway as a real process on port 0 and waits for its `listening` line. */

@@ -1,0 +1,40 @@
+import { CONFIG_ENV_NAMES, ConfigError, parseConfig, type GatewayConfig } from './config.ts';
+import { createGateway } from './gateway.ts';
+import { configureLogging, loggers } from './observability/logger.ts';
+import { denoRuntime, serveDeno } from './runtime/deno.ts';
+import { runServer } from './server-lifecycle.ts';
+
+// Only the gateway's own names: `--allow-env` can list them (`Deno.env.toObject()` needs them all).
+const env = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+
+let config: GatewayConfig;
+try {
+  config = parseConfig(env);
+} catch (error) {
+  console.error(`gateway: ${error instanceof ConfigError ? error.message : String(error)}`);
+  Deno.exit(2);
+}
+
+const encoder = new TextEncoder();
+const writeStdout = (line: string) => {
+  const bytes = encoder.encode(line);
+  for (let written = 0; written < bytes.length; ) written += Deno.stdout.writeSync(bytes.subarray(written));
+};
+
+configureLogging(config.logLevel, writeStdout);
+const gateway = createGateway(config, denoRuntime({ maxMessageBytes: config.maxMessageBytes, wsPingIntervalMs: config.wsPingIntervalMs }));
+const server = await serveDeno(gateway.app, { host: config.host, port: config.port });
+
+runServer({
+  config,
+  gateway,
+  url: server.url,
+  runtime: 'deno',
+  closeListener: () => server.close(),
+  onSignal: (handler) => {
+    Deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
+    Deno.addSignalListener('SIGINT', () => handler('SIGINT'));
+  },
+  exit: (code) => Deno.exit(code),
+  log: loggers.server(),
+});
