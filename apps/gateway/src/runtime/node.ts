@@ -5,12 +5,17 @@ import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '
 import type { Hono } from 'hono';
 import type { WSContext } from 'hono/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
 import type { ClientSocket } from '../session/client-socket.ts';
 
 /** Node's pieces: node-server 2's built-in WebSocket support over `ws`. */
 export const nodeRuntime: RuntimePieces = {
-  upgrade: (c, events) => upgradeWebSocket(c, events),
+  upgrade: (c, events) =>
+    // Node emits 'upgrade' only with `Connection: Upgrade`; without it this is a plain request.
+    (c.env as Partial<HttpBindings>).outgoing !== undefined
+      ? toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426)
+      : upgradeWebSocket(c, events),
   wrapSocket: (ws: WSContext<unknown>, onPong: () => void): ClientSocket => {
     const raw = ws.raw as WebSocket;
     raw.on('pong', onPong);

@@ -280,6 +280,22 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
 
+    it('a GET on /ws/{id} that is not a complete WebSocket handshake gets a JSON error, not a crash', async () => {
+      const { get } = await import('node:http');
+      for (const headers of [{}, { upgrade: 'websocket' }]) {
+        // fetch refuses an Upgrade header, so a plain http request.
+        const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          get(`${env.gateway.url}/ws/${uniqueSession()}`, { headers }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          }).on('error', reject);
+        });
+        expect([400, 426]).toContain(status);
+        expect(JSON.parse(body)).toMatchObject({ type: 'error', code: 'invalid_message', retryable: false, source: 'gateway' });
+      }
+    });
+
     it('accepts a session id of 128 allowed characters', async () => {
       const client = await connect(env.gateway.wsUrl(`Az09._:-${'x'.repeat(120)}`));
       try {
