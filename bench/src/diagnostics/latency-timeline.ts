@@ -1,0 +1,57 @@
+/**
+ * Where in time the latency goes: `sessions` WebSockets to a gateway (or
+ * relay) each run one `ticks` turn at once; prints agent-emit → client-receive
+ * latency per 100 ms of emit time (count, p50, max). Shows a start-up burst
+ * apart from steady-state delays. Loopback only; bounded by `duration_ms`.
+ *
+ *   node --import tsx src/diagnostics/latency-timeline.ts ws://127.0.0.1:PORT [sessions=100] [duration_ms=3000]
+ */
+import WebSocket from 'ws';
+import { epochNow } from '../clock.ts';
+
+const [url, sessionsArg, durationArg] = process.argv.slice(2);
+if (!url?.startsWith('ws://127.') && !url?.startsWith('ws://localhost')) {
+  process.stderr.write('usage: latency-timeline ws://127.0.0.1:PORT [sessions] [duration_ms] (loopback only)\n');
+  process.exit(2);
+}
+const sessions = Number(sessionsArg ?? 100);
+const durationMs = Number(durationArg ?? 3000);
+const samples: { emitted: number; latency: number }[] = [];
+const start = epochNow();
+
+await new Promise<void>((resolve, reject) => {
+  let done = 0;
+  const timer = setTimeout(() => reject(new Error('not done in time')), durationMs + 30_000);
+  for (let i = 0; i < sessions; i++) {
+    const ws = new WebSocket(`${url}/ws/timeline-${process.pid}-${i}`, { perMessageDeflate: false });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const receivedAt = epochNow();
+      const frame = JSON.parse(String(data)) as { type: string; emitted_at?: number };
+      if (frame.type === 'session_started') {
+        ws.send(JSON.stringify({ type: 'user_message', content: 'timeline', request_id: 'r', metadata: { scenario: { name: 'ticks', interval_ms: 20, duration_ms: durationMs } } }));
+      } else if (frame.type === 'tick' && frame.emitted_at !== undefined) {
+        samples.push({ emitted: frame.emitted_at - start, latency: receivedAt - frame.emitted_at });
+      } else if (frame.type === 'done' || frame.type === 'error') {
+        ws.close();
+        if (++done === sessions) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+  }
+});
+
+const buckets = new Map<number, number[]>();
+for (const { emitted, latency } of samples) {
+  const bucket = Math.floor(emitted / 100) * 100;
+  const list = buckets.get(bucket) ?? [];
+  list.push(latency);
+  buckets.set(bucket, list);
+}
+process.stdout.write('emit ms   events   p50 ms   max ms\n');
+for (const [bucket, list] of [...buckets].sort((a, b) => a[0] - b[0])) {
+  list.sort((a, b) => a - b);
+  process.stdout.write(`${String(bucket).padStart(7)} ${String(list.length).padStart(8)} ${list[Math.floor(list.length / 2)]!.toFixed(1).padStart(8)} ${list[list.length - 1]!.toFixed(1).padStart(8)}\n`);
+}

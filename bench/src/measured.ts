@@ -1,0 +1,52 @@
+import type { IdleOpened, LatencyResult, StreamResult, TurnsResult } from './jobs.ts';
+import type { Runtime } from './options.ts';
+import type { WindowStats } from './proc-stats.ts';
+
+/** Column of the table: DIRECT or a gateway runtime; BARE servers for idle. */
+export type Column = 'direct' | Runtime | `bare-${Runtime}`;
+
+interface MeasuredBase {
+  column: Column;
+  window: WindowStats;
+  saturated: string;
+  saturation_detail: string;
+  failures: number;
+  failure_samples: string[];
+}
+
+export interface StreamMeasured extends MeasuredBase {
+  result: StreamResult;
+  chars_per_s: number;
+  frames_per_s: number;
+  tokens_per_frame: number;
+  /** Gateway only. */
+  gateway_cpu_s_per_mtok?: number;
+  gateway_peak_rss_mb?: number;
+}
+
+export interface LatencyMeasured extends MeasuredBase {
+  result: LatencyResult;
+}
+
+export interface TurnsMeasured extends MeasuredBase {
+  result: TurnsResult;
+  turns_per_s: number;
+  /** TCP connections the agent accepted from this column's client side (the gateway, or DIRECT's client), warm-up included. */
+  agent_connections: number;
+  turns_sent: number;
+}
+
+export interface IdleMeasured extends MeasuredBase {
+  opened: IdleOpened;
+  still_open: number;
+  rss_before_mb: number;
+  rss_held_mb: number;
+  rss_per_socket_kib: number;
+}
+
+export interface Results {
+  stream?: Partial<Record<Column, StreamMeasured>>;
+  latency?: Partial<Record<Column, LatencyMeasured>>;
+  turns?: Partial<Record<Column, TurnsMeasured>>;
+  idle?: Partial<Record<Column, IdleMeasured>>;
+}

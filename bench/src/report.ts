@@ -1,0 +1,146 @@
+import type { Column, Results } from './measured.ts';
+import type { Runtime } from './options.ts';
+
+export interface Row {
+  workload: string;
+  figure: string;
+  /** DIRECT, or BARE of each runtime for idle. */
+  base: Partial<Record<Runtime | 'direct', number>>;
+  gateway: Partial<Record<Runtime, number>>;
+  ratio: Partial<Record<Runtime, number>>;
+  target: string;
+  pass: Partial<Record<Runtime, boolean>>;
+}
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : r2(a / b));
+
+/** The table's rows: figures per column, gateway/DIRECT (or gateway/BARE) ratios, targets of issue 6. */
+export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRuntimes: Runtime[]): Row[] {
+  let runtimes = gatewayRuntimes;
+  const rows: Row[] = [];
+  const add = (
+    workload: string,
+    figure: string,
+    pick: (c: Column) => number | undefined,
+    opts: { target?: string; pass?: (gw: number, base: number | undefined, rt: Runtime) => boolean; baseOf?: (rt: Runtime) => Column; noRatio?: boolean } = {},
+  ) => {
+    const row: Row = { workload, figure, base: {}, gateway: {}, ratio: {}, target: opts.target ?? '', pass: {} };
+    const direct = opts.baseOf ? undefined : pick('direct');
+    if (direct !== undefined) row.base.direct = direct;
+    for (const rt of runtimes) {
+      const baseCol = opts.baseOf ? opts.baseOf(rt) : 'direct';
+      const base = pick(baseCol);
+      if (opts.baseOf && base !== undefined) row.base[rt] = base;
+      const gw = pick(rt);
+      if (gw === undefined) continue;
+      row.gateway[rt] = gw;
+      const q = opts.noRatio ? undefined : ratio(gw, base);
+      if (q !== undefined) row.ratio[rt] = q;
+      if (opts.pass) row.pass[rt] = opts.pass(gw, base, rt);
+    }
+    rows.push(row);
+  };
+
+  const s = results.stream;
+  if (s) {
+    const ok = (c: Column) => (s[c]?.failures ?? 1) === 0 && (s.direct?.failures ?? 1) === 0;
+    add('stream', 'content chars/s', (c) => s[c]?.chars_per_s, { target: '≥ 0.6 × DIRECT', pass: (gw, d, rt) => d !== undefined && gw >= 0.6 * d && ok(rt) });
+    add('stream', 'frames/s', (c) => s[c]?.frames_per_s);
+    add('stream', 'tokens per frame', (c) => s[c]?.tokens_per_frame);
+    add('stream', 'gateway CPU s per M tokens', (c) => s[c]?.gateway_cpu_s_per_mtok, { target: '≤ 2 s', pass: (gw) => gw <= 2, noRatio: true });
+    add('stream', 'gateway peak RSS MB', (c) => s[c]?.gateway_peak_rss_mb, { noRatio: true });
+    add('stream', 'wrong answers', (c) => s[c]?.failures, { target: '0', pass: (gw) => gw === 0, noRatio: true });
+  }
+  const l = results.latency;
+  if (l) {
+    add('latency', 'p50 ms', (c) => l[c]?.result.p50_ms);
+    add('latency', 'p99 ms', (c) => l[c]?.result.p99_ms, {
+      target: '≤ DIRECT p99 + 5 ms',
+      pass: (gw, d, rt) => d !== undefined && gw <= d + 5 && (l[rt]?.failures ?? 1) === 0,
+    });
+    add('latency', 'max ms', (c) => l[c]?.result.max_ms);
+    add('latency', 'p99 ms after each session\'s first 0.5 s', (c) => l[c]?.result.steady_p99_ms);
+    add('latency', 'events measured', (c) => l[c]?.result.samples, { noRatio: true });
+    add('latency', 'wrong answers', (c) => l[c]?.failures, { target: '0', pass: (gw) => gw === 0, noRatio: true });
+  }
+  const t = results.turns;
+  if (t) {
+    add('turns', 'turns/s', (c) => t[c]?.turns_per_s, {
+      target: '≥ 0.4 × DIRECT',
+      pass: (gw, d, rt) => d !== undefined && gw >= 0.4 * d && (t[rt]?.failures ?? 1) === 0,
+    });
+    add('turns', 'turn p50 ms', (c) => t[c]?.result.p50_ms);
+    add('turns', 'turn p99 ms', (c) => t[c]?.result.p99_ms);
+    add('turns', 'TCP connections to the agent', (c) => t[c]?.agent_connections, {
+      target: '≈ sessions, not turns',
+      // Warm-up included: at most the sessions of the warm-up plus the measured pass.
+      pass: (gw, _d, rt) => gw <= (t[rt]?.result.sessions ?? 0) * 1.5 + 10,
+      noRatio: true,
+    });
+    add('turns', 'wrong answers', (c) => t[c]?.failures, { target: '0', pass: (gw) => gw === 0, noRatio: true });
+  }
+  const i = results.idle;
+  if (i) {
+    runtimes = bareRuntimes;
+    const bare = (rt: Runtime): Column => `bare-${rt}`;
+    add('idle', 'RSS per socket KiB', (c) => i[c]?.rss_per_socket_kib, {
+      target: '≤ 1.5 × BARE',
+      baseOf: bare,
+      pass: (gw, b, rt) => b !== undefined && gw <= 1.5 * b && held(rt) && held(bare(rt)),
+    });
+    add('idle', 'sockets held', (c) => i[c]?.still_open, { target: 'all requested', baseOf: bare, pass: (_gw, _b, rt) => held(rt), noRatio: true });
+    add('idle', 'refused or failed', (c) => (i[c] ? i[c]!.opened.refused + i[c]!.opened.errors : undefined), { target: '0', baseOf: bare, pass: (gw) => gw === 0, noRatio: true });
+    add('idle', 'time to open s', (c) => (i[c] ? i[c]!.opened.open_ms / 1000 : undefined), { baseOf: bare });
+    add('idle', 'server RSS held MB', (c) => i[c]?.rss_held_mb, { baseOf: bare });
+    function held(c: Column): boolean {
+      const m = i![c];
+      return m !== undefined && m.still_open === m.opened.requested && m.failures === 0;
+    }
+  }
+  return rows;
+}
+
+const fmt = (v: number | undefined): string => {
+  if (v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  const abs = Math.abs(v);
+  if (abs >= 100_000) return Math.round(v).toLocaleString('en-US');
+  if (abs >= 100) return v.toFixed(0);
+  if (abs >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+};
+const verdict = (p: boolean | undefined) => (p === undefined ? '' : p ? 'pass' : 'FAIL');
+
+/** The rows as Markdown tables: one for stream/latency/turns (vs DIRECT), one for idle (vs BARE). */
+export function renderTables(rows: Row[], gatewayRuntimes: Runtime[], bareRuntimes: Runtime[]): string {
+  const out: string[] = [];
+  let runtimes = gatewayRuntimes;
+  const main = rows.filter((r) => r.workload !== 'idle');
+  if (main.length > 0) {
+    const head = ['workload', 'figure', 'DIRECT', ...runtimes.flatMap((rt) => [`gateway ${rt}`, `${rt}/DIRECT`]), 'target', ...runtimes];
+    out.push(table(head, main.map((r) => [r.workload, r.figure, fmt(r.base.direct), ...runtimes.flatMap((rt) => [fmt(r.gateway[rt]), fmt(r.ratio[rt])]), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
+  }
+  const idle = rows.filter((r) => r.workload === 'idle');
+  runtimes = bareRuntimes;
+  if (idle.length > 0) {
+    const head = ['workload', 'figure', ...runtimes.flatMap((rt) => [`BARE ${rt}`, `gateway ${rt}`, `${rt}/BARE`]), 'target', ...runtimes];
+    out.push(table(head, idle.map((r) => [r.workload, r.figure, ...runtimes.flatMap((rt) => [fmt(r.base[rt]), fmt(r.gateway[rt]), fmt(r.ratio[rt])]), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
+  }
+  return out.join('\n\n');
+}
+
+/** Which process saturated, per workload and column. */
+export function renderSaturation(results: Results): string {
+  const lines: string[] = [];
+  for (const [workload, columns] of Object.entries(results)) {
+    for (const [column, m] of Object.entries(columns as Record<string, { saturated: string; saturation_detail: string; window: { wall_s: number } }>)) {
+      lines.push(`| ${workload} | ${column} | ${m.saturated} | ${m.saturation_detail} (${m.window.wall_s.toFixed(2)} s) |`);
+    }
+  }
+  return ['| workload | column | saturated | CPU in cores over the measured window |', '|---|---|---|---|', ...lines].join('\n');
+}
+
+function table(head: string[], body: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}

@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startInspectorProfile } from './inspector-profile.ts';
+import type { Runtime } from './options.ts';
+import { freePort, spawnProcess, waitForHttp, type Spawned } from './processes.ts';
+
+export const benchDir = fileURLToPath(new URL('..', import.meta.url));
+export const repoDir = join(benchDir, '..');
+export const gatewayDir = join(repoDir, 'apps', 'gateway');
+const mockAgentDir = join(repoDir, 'apps', 'mock-agent');
+export const profileDir = join(benchDir, 'results', 'profiles');
+
+/** Open files each server and client may hold: 10,000 sockets and some slack. */
+export const NOFILE = 65_536;
+const START_TIMEOUT_MS = 30_000;
+
+/** The deno binary the `deno` npm package ships (not the .bin shim, which would not keep the pid). */
+export function denoBinary(): string | undefined {
+  for (const dir of [benchDir, gatewayDir]) {
+    const bin = join(dir, 'node_modules', 'deno', process.platform === 'win32' ? 'deno.exe' : 'deno');
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+export interface Server {
+  proc: Spawned;
+  /** `http://127.0.0.1:port` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const withUrl = (proc: Spawned, url: string, graceMs = 15_000, beforeStop?: () => Promise<void>): Server => ({
+  proc,
+  url,
+  stop: async () => {
+    await beforeStop?.().catch((error: unknown) => process.stderr.write(`profile: ${String(error)}\n`));
+    await proc.stop(graceMs);
+  },
+});
+
+const isListening = (l: Record<string, unknown>) => l.msg === 'listening' && typeof l.url === 'string';
+
+/** The agent both DIRECT and the gateways talk to. */
+export async function startAgent(kind: 'stub' | 'mock'): Promise<Server> {
+  const proc =
+    kind === 'stub'
+      ? spawnProcess({ name: 'agent', command: process.execPath, args: ['--import', 'tsx', 'src/stub-agent.ts'], cwd: benchDir, nofile: NOFILE })
+      : spawnProcess({
+          name: 'agent',
+          command: process.execPath,
+          args: ['--import', 'tsx', 'src/main.node.ts'],
+          cwd: mockAgentDir,
+          env: { MOCK_AGENT__HOST: '127.0.0.1', MOCK_AGENT__PORT: '0', MOCK_AGENT__TOKEN_DELAY_MS: '0' },
+          nofile: NOFILE,
+        });
+  const line = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
+  return withUrl(proc, line.url);
+}
+
+/** The Deno gateway's command, read from apps/gateway's `start:deno` script; undefined while there is none. */
+export function denoGatewayArgs(): string[] | undefined {
+  const pkg = JSON.parse(readFileSync(join(gatewayDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const script = pkg.scripts?.['start:deno'];
+  if (script === undefined) return undefined;
+  const words = splitWords(script);
+  if (words[0] === 'exec') words.shift();
+  // `deno run …` or `<path>/deno run …`: the binary is ours (denoBinary), the arguments theirs.
+  if (!/(^|\/)deno$/.test(words[0] ?? '') || words[1] !== 'run') throw new Error(`apps/gateway start:deno is not "deno run …": ${script}`);
+  return words.slice(1);
+}
+
+/** Shell-like word split for a package script (quotes, no expansions). */
+function splitWords(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) words.push(match[1] ?? match[2] ?? match[3]!);
+  return words;
+}
+
+export interface GatewayStart {
+  agentUrl: string;
+  /** Writes a CPU profile of the gateway under bench/results/profiles/<name>/. */
+  cpuProfName?: string;
+}
+
+/**
+ * Starts the gateway on `runtime` with the bench's settings. Log level
+ * `warning`: one info line per connection and per turn would be the
+ * gateway's own biggest cost here. That also hides the `listening` line,
+ * so the port is chosen here and `/health` polled.
+ */
+export async function startGateway(runtime: Runtime, opts: GatewayStart): Promise<Server> {
+  const port = await freePort();
+  const env = {
+    GATEWAY__HOST: '127.0.0.1',
+    GATEWAY__PORT: String(port),
+    GATEWAY__AGENT_URL: opts.agentUrl,
+    GATEWAY__LOG_LEVEL: 'warning',
+  };
+  let proc: Spawned;
+  let inspectPort: number | undefined;
+  if (runtime === 'node') {
+    const prof: string[] = [];
+    if (opts.cpuProfName !== undefined) {
+      // A folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
+      const dir = join(profileDir, opts.cpuProfName);
+      mkdirSync(dir, { recursive: true });
+      prof.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    }
+    proc = spawnProcess({
+      name: 'gateway-node',
+      command: process.execPath,
+      // BENCH_GATEWAY_NODE_ENTRY: a built gateway (plain JS) instead of the sources through tsx.
+      args: [...prof, ...(process.env.BENCH_GATEWAY_NODE_ENTRY ? [process.env.BENCH_GATEWAY_NODE_ENTRY] : ['--import', 'tsx', 'src/main.node.ts'])],
+      cwd: gatewayDir,
+      env,
+      nofile: NOFILE,
+    });
+  } else {
+    const deno = denoBinary();
+    const args = denoGatewayArgs();
+    if (deno === undefined || args === undefined) throw new Error('no Deno gateway: apps/gateway has no start:deno script or no deno binary');
+    if (opts.cpuProfName !== undefined) {
+      // Deno has no --cpu-prof: its V8 inspector's Profiler does the same.
+      inspectPort = await freePort();
+      args.splice(1, 0, `--inspect=127.0.0.1:${inspectPort}`);
+    }
+    proc = spawnProcess({ name: 'gateway-deno', command: deno, args, cwd: gatewayDir, env: { ...env, NO_COLOR: '1' }, nofile: NOFILE });
+  }
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
+  if (inspectPort !== undefined && opts.cpuProfName !== undefined) {
+    const dir = join(profileDir, opts.cpuProfName);
+    mkdirSync(dir, { recursive: true });
+    const profile = await startInspectorProfile(`http://127.0.0.1:${inspectPort}`);
+    return withUrl(proc, url, 15_000, () => profile.stop(join(dir, 'deno.cpuprofile')));
+  }
+  return withUrl(proc, url);
+}
+
+/** The BARE WebSocket server of `runtime`: the floor per idle socket. */
+export async function startBare(runtime: Runtime): Promise<Server> {
+  let proc: Spawned;
+  if (runtime === 'node') {
+    proc = spawnProcess({ name: 'bare-node', command: process.execPath, args: ['--import', 'tsx', 'src/bare-ws.node.ts'], cwd: benchDir, nofile: NOFILE });
+  } else {
+    const deno = denoBinary();
+    if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');
+    proc = spawnProcess({
+      name: 'bare-deno',
+      command: deno,
+      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', 'src/bare-ws.deno.ts'],
+      cwd: benchDir,
+      env: { NO_COLOR: '1' },
+      nofile: NOFILE,
+    });
+  }
+  const line = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
+  return withUrl(proc, line.url, 5000);
+}
