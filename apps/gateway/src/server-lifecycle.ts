@@ -1,6 +1,6 @@
 import type { GatewayConfig } from './config.ts';
 import type { Gateway } from './gateway.ts';
-import type { Logger } from './observability/logger.ts';
+import { loggers, type Logger } from './observability/logger.ts';
 
 export interface LifecycleOptions {
   config: GatewayConfig;
@@ -19,7 +19,7 @@ export interface LifecycleOptions {
  */
 export function runServer(opts: LifecycleOptions): void {
   const { config, gateway, log } = opts;
-  log.info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
+  loggers.lifecycle().info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
   if (config.clientJwtSecret === undefined && config.allowedOrigins === undefined) {
     log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
   }

@@ -6,6 +6,8 @@ export type { Logger };
 /** Loggers of the gateway; categories are dotted in the output (`gateway.session`). */
 export const loggers = {
   server: () => getLogger(['gateway', 'server']),
+  /** Start-up facts (the `listening` line): written whatever the level, since scripts wait for them. */
+  lifecycle: () => getLogger(['gateway', 'lifecycle']),
   session: () => getLogger(['gateway', 'session']),
   turn: () => getLogger(['gateway', 'turn']),
 };
@@ -41,6 +43,7 @@ export function configureLogging(level: LogLevelName, write: (line: string) => v
     sinks: { out: (record: LogRecord) => write(formatJsonLine(record)) },
     loggers: [
       { category: ['gateway'], lowestLevel: level, sinks: ['out'] },
+      { category: ['gateway', 'lifecycle'], lowestLevel: 'debug', sinks: ['out'], parentSinks: 'override' },
       { category: ['logtape', 'meta'], lowestLevel: 'warning', sinks: ['out'] },
     ],
   });

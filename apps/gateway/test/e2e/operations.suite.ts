@@ -220,6 +220,17 @@ export function operationsSuite(runtime: Runtime) {
   });
 
   describe(`configuration [${runtime}]`, () => {
+    it('writes the listening line whatever GATEWAY__LOG_LEVEL says, and nothing below the level', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__LOG_LEVEL: 'error' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          await client.close();
+          expect(gateway.logs.filter((l) => l.msg === 'listening')).toHaveLength(1);
+          expect(gateway.logs.some((l) => l.msg === 'connection opened')).toBe(false);
+        }),
+      );
+    });
+
     it.each([
       ['GATEWAY__PORT', 'eighty'],
       ['GATEWAY__AGENT_STREAM_TIMEOUT', '0'],
