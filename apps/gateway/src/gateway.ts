@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { AgentClient } from './agent/agent-client.ts';
+import type { AgentFetch } from './agent/agent-fetch.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
@@ -10,7 +11,8 @@ import { SessionManager } from './session/session-manager.ts';
 export interface RuntimePieces {
   upgrade: Upgrade;
   wrapSocket: WrapSocket;
-  fetch?: typeof fetch;
+  /** How the agent is called; the global `fetch` when absent. */
+  fetch?: AgentFetch;
 }
 
 export interface Gateway {

@@ -126,7 +126,7 @@ async function collect(
 ): Promise<{ events: AgentStreamEvent[]; error: unknown }> {
   const events: AgentStreamEvent[] = [];
   try {
-    for await (const e of agentClient.stream(req)) events.push(e);
+    for await (const batch of agentClient.stream(req)) events.push(...batch);
     return { events, error: undefined };
   } catch (error) {
     return { events, error };
@@ -223,9 +223,11 @@ describe('AgentClient request', () => {
       async (agent) => {
         const calls: string[] = [];
         const events: AgentStreamEvent[] = [];
-        for await (const e of client(agent).stream(request({ onAccepted: () => calls.push('accepted') }))) {
-          calls.push(`event:${e.event.type}`);
-          events.push(e);
+        for await (const batch of client(agent).stream(request({ onAccepted: () => calls.push('accepted') }))) {
+          for (const e of batch) {
+            calls.push(`event:${e.event.type}`);
+            events.push(e);
+          }
         }
         expect(calls).toEqual(['accepted', 'event:token', 'event:done']);
       },
@@ -406,7 +408,7 @@ describe('AgentClient events', () => {
         try {
           const first = await stream.next();
           expect(first.done).toBe(false);
-          expect((first.value as AgentStreamEvent).event).toEqual({ type: 'token', content: 'a' });
+          expect((first.value as AgentStreamEvent[])[0]!.event).toEqual({ type: 'token', content: 'a' });
         } finally {
           release();
           await stream.return(undefined);
@@ -464,10 +466,10 @@ describe('AgentClient events', () => {
         const stream = client(agent, { streamTimeoutMs: 200 }).stream(request());
         try {
           const first = await stream.next();
-          expect((first.value as AgentStreamEvent).event).toEqual({ type: 'token', content: 'a' });
+          expect((first.value as AgentStreamEvent[])[0]!.event).toEqual({ type: 'token', content: 'a' });
           await delay(600); // the caller holds the stream: the gateway is not reading
           const second = await stream.next();
-          expect((second.value as AgentStreamEvent).event).toEqual(DONE);
+          expect((second.value as AgentStreamEvent[])[0]!.event).toEqual(DONE);
         } finally {
           await stream.return(undefined);
         }
@@ -738,7 +740,7 @@ describe('AgentClient abort', () => {
         const controller = new AbortController();
         const stream = client(agent).stream(request({ signal: controller.signal }));
         const first = await stream.next();
-        expect((first.value as AgentStreamEvent).event).toEqual({ type: 'token', content: 'a' });
+        expect((first.value as AgentStreamEvent[])[0]!.event).toEqual({ type: 'token', content: 'a' });
         const pending = stream.next();
         controller.abort();
         await expect(pending).rejects.toBeInstanceOf(UpstreamAborted);

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
+import type { AgentBodyReader, AgentFetch, AgentResponse } from './agent-fetch.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
@@ -11,7 +12,8 @@ export interface AgentClientOptions {
   /** Longest silence while the gateway is reading, connect and headers included. */
   streamTimeoutMs: number;
   maxEventBytes: number;
-  fetch?: typeof fetch;
+  /** Defaults to the global `fetch` (which is one). */
+  fetch?: AgentFetch | typeof globalThis.fetch;
 }
 
 export interface AgentStreamRequest {
@@ -50,12 +52,13 @@ const PARSER_SLACK_CHARS = 64 * 1024;
  */
 export class AgentClient {
   readonly #opts: AgentClientOptions;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: AgentFetch;
   readonly #streamUrl: string;
 
   constructor(options: AgentClientOptions) {
     this.#opts = options;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    // A web `Response` has everything `AgentResponse` names.
+    this.#fetch = (options.fetch ?? globalThis.fetch) as AgentFetch;
     this.#streamUrl = `${options.agentUrl}/agent/message/stream`;
   }
 
@@ -74,12 +77,13 @@ export class AgentClient {
   }
 
   /**
-   * Streams the agent's events for one turn. Throws `GatewayError` for every
+   * Streams the agent's events for one turn, in batches (the events of one
+   * upstream chunk; a terminal event ends the last batch). Throws `GatewayError` for every
    * failure of the agent and `UpstreamAborted` when `signal` aborted. Stop
    * iterating after a terminal event: the rest of the body is drained in the
    * background and the connection goes back to the pool.
    */
-  async *stream(req: AgentStreamRequest): AsyncGenerator<AgentStreamEvent, void, undefined> {
+  async *stream(req: AgentStreamRequest): AsyncGenerator<AgentStreamEvent[], void, undefined> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(req.signal.reason);
     if (req.signal.aborted) throw new UpstreamAborted('aborted before the request started');
@@ -95,7 +99,7 @@ export class AgentClient {
         : new GatewayError('agent_stream_interrupted', `the agent's stream broke before the turn ended: ${describeFetchError(cause)}`, { cause });
     };
 
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: AgentBodyReader | undefined;
     let drainAfter = false;
     try {
       idle.resume();
@@ -105,7 +109,7 @@ export class AgentClient {
         'x-request-id': req.requestId,
       };
       if (this.#opts.internalApiKey !== undefined) headers['x-internal-api-key'] = this.#opts.internalApiKey;
-      let res: Response;
+      let res: AgentResponse;
       try {
         res = await this.#fetch(this.#streamUrl, {
           method: 'POST',
@@ -152,7 +156,7 @@ export class AgentClient {
 
       for (;;) {
         idle.resume();
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Awaited<ReturnType<AgentBodyReader['read']>>;
         try {
           chunk = await reader.read();
         } catch (cause) {
@@ -168,29 +172,40 @@ export class AgentClient {
         }
         if (parseFailure) throw parseFailure;
 
+        // One batch per upstream chunk: one await per chunk, not per event.
+        const batch: AgentStreamEvent[] = [];
         for (let i = 0; i < pending.length; i++) {
           const data = pending[i]!.data;
+          let failure: GatewayError | undefined;
+          let parsed: ReturnType<typeof parseAgentEvent> | undefined;
           if (exceedsUtf8Bytes(data, this.#opts.maxEventBytes)) {
-            throw new GatewayError('agent_protocol_error', `an event is larger than ${this.#opts.maxEventBytes} bytes`, {
+            failure = new GatewayError('agent_protocol_error', `an event is larger than ${this.#opts.maxEventBytes} bytes`, {
               details: { max_event_bytes: this.#opts.maxEventBytes },
             });
+          } else {
+            parsed = parseAgentEvent(data);
+            if (!parsed.ok) {
+              failure = new GatewayError('agent_protocol_error', `the agent sent an invalid event: ${parsed.message}`, {
+                details: parsed.issues.length > 0 ? { issues: parsed.issues } : undefined,
+              });
+            }
           }
-          const parsed = parseAgentEvent(data);
-          if (!parsed.ok) {
-            throw new GatewayError('agent_protocol_error', `the agent sent an invalid event: ${parsed.message}`, {
-              details: parsed.issues.length > 0 ? { issues: parsed.issues } : undefined,
-            });
+          if (failure !== undefined || parsed === undefined || !parsed.ok) {
+            pending.length = 0;
+            // What came before the bad event is relayed first, in order.
+            if (batch.length > 0) yield batch;
+            throw failure;
           }
-          const terminal = parsed.event.type === 'done' || parsed.event.type === 'error';
-          if (terminal) {
+          batch.push({ event: parsed.event, known: parsed.known, chars: data.length });
+          if (parsed.event.type === 'done' || parsed.event.type === 'error') {
             pending.length = 0;
             drainAfter = !chunk.done;
-            yield { event: parsed.event, known: parsed.known, chars: data.length };
+            yield batch;
             return;
           }
-          yield { event: parsed.event, known: parsed.known, chars: data.length };
         }
         pending.length = 0;
+        if (batch.length > 0) yield batch;
         if (chunk.done) {
           throw new GatewayError('agent_stream_interrupted', 'the agent ended its stream before a terminal event');
         }
@@ -211,7 +226,7 @@ export class AgentClient {
   }
 }
 
-async function drainBody(reader: ReadableStreamDefaultReader<Uint8Array>, controller: AbortController): Promise<void> {
+async function drainBody(reader: AgentBodyReader, controller: AbortController): Promise<void> {
   const deadline = setTimeout(() => controller.abort(), DRAIN_MAX_MS);
   let bytes = 0;
   try {
@@ -233,6 +248,8 @@ async function drainBody(reader: ReadableStreamDefaultReader<Uint8Array>, contro
 }
 
 function describeFetchError(error: unknown): string {
+  const own = (error as { code?: unknown })?.code;
+  if (typeof own === 'string') return own;
   const cause = (error as { cause?: unknown })?.cause;
   const code = (cause as { code?: unknown })?.code;
   if (typeof code === 'string') return code;

@@ -23,7 +23,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Maps a non-success answer of the agent to the gateway's error (protocol.md §5). */
-export function errorForStatus(status: number, headers: Headers, now = Date.now()): GatewayError {
+export function errorForStatus(status: number, headers: { get(name: string): string | null }, now = Date.now()): GatewayError {
   const details = { status };
   if (status === 401 || status === 403) {
     return new GatewayError('agent_auth_failed', `the agent refused the gateway's credentials (HTTP ${status})`, { details });

@@ -34,8 +34,8 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
       onAccepted:
         message.type === 'tool_result' ? () => ctx.acceptedToolCalls.add(message.tool_call_id) : undefined,
     });
-    for await (const { event } of events) {
-      turn.relay(event);
+    for await (const batch of events) {
+      for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);
       if (turn.finished) break;
       // Flow control: stop pulling from the agent while the client's buffer is over the limit.
       if (connection.isOverLimit) await connection.waitForDrain();

@@ -7,6 +7,7 @@ import type { WSContext } from 'hono/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
+import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import type { ClientSocket } from '../session/client-socket.ts';
 
 /** Node's pieces: node-server 2's built-in WebSocket support over `ws`. */
@@ -16,6 +17,7 @@ export const nodeRuntime: RuntimePieces = {
     (c.env as Partial<HttpBindings>).outgoing !== undefined
       ? toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426)
       : upgradeWebSocket(c, events),
+  fetch: createNodeAgentFetch(),
   wrapSocket: (ws: WSContext<unknown>, onPong: () => void): ClientSocket => {
     const raw = ws.raw as WebSocket;
     raw.on('pong', onPong);

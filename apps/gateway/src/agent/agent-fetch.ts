@@ -1,0 +1,25 @@
+/**
+ * The part of `fetch` the agent client uses. The global `fetch` is one; on
+ * Node, `runtime/node-agent-fetch.ts` is a lighter one over `node:http`
+ * (Node 20's bundled fetch costs several times more CPU per request).
+ */
+export interface AgentFetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  redirect: 'manual';
+  signal: AbortSignal;
+}
+
+export interface AgentBodyReader {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+  cancel(): Promise<void>;
+}
+
+export interface AgentResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: { getReader(): AgentBodyReader; cancel(): Promise<void> } | null;
+}
+
+export type AgentFetch = (url: string, init: AgentFetchInit) => Promise<AgentResponse>;
