@@ -121,3 +121,28 @@ describe('parseAgentEvent', () => {
     expect(typeof result.ok).toBe('boolean');
   });
 });
+
+describe('parseAgentEvent token fast path', () => {
+  it.each([
+    '{"type":"token","content":"abcd"}',
+    '{"type":"token","content":""}',
+    '{"type":"token","content":"héllo 日本 🚀"}',
+    '{"type":"token","content":"a\\"b"}',
+    '{"type":"token","content":"a\\\\b\\n"}',
+    '{"type":"token","content":"x","extra":1}',
+    '{"type":"token","content":"x"} ',
+    '{"type":"token","content":"x\u0001"}',
+    '{"type":"token","content":"x"}}',
+  ])('agrees with JSON.parse + the schema on %s', (data) => {
+    const parsed = parseAgentEvent(data);
+    let expected: unknown;
+    try {
+      const value = JSON.parse(data) as { content?: unknown };
+      expected = typeof value.content === 'string' ? { ok: true, known: true, event: value } : { ok: false };
+    } catch {
+      expected = { ok: false };
+    }
+    if ((expected as { ok: boolean }).ok) expect(parsed).toEqual(expected);
+    else expect(parsed.ok).toBe(false);
+  });
+});

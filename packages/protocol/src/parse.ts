@@ -72,6 +72,25 @@ const KNOWN_EVENT_SCHEMAS = {
   error: AgentErrorEventSchema,
 } as const satisfies Record<KnownAgentEventType, z.ZodType>;
 
+const TOKEN_PREFIX = '{"type":"token","content":"';
+
+/**
+ * The content of `{"type":"token","content":"…"}` written exactly so, when the
+ * content has no escape or quote: then it is the JSON string's value as is, and
+ * `JSON.parse` would give the same object. Anything else returns undefined.
+ * Streaming agents send thousands of these per turn.
+ */
+function plainTokenContent(data: string): string | undefined {
+  if (!data.startsWith(TOKEN_PREFIX) || !data.endsWith('"}')) return undefined;
+  const content = data.slice(TOKEN_PREFIX.length, -2);
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    // A quote or backslash needs the JSON parser; control characters are invalid JSON.
+    if (c === 34 || c === 92 || c < 32) return undefined;
+  }
+  return content;
+}
+
 export type ParsedAgentEvent =
   | { ok: true; known: true; event: KnownAgentEvent }
   | { ok: true; known: false; event: UnknownAgentEvent }
@@ -83,6 +102,8 @@ export type ParsedAgentEvent =
  * error. Never throws.
  */
 export function parseAgentEvent(data: string): ParsedAgentEvent {
+  const token = plainTokenContent(data);
+  if (token !== undefined) return { ok: true, known: true, event: { type: 'token', content: token } };
   const json = parseJsonObject(data);
   if (!json.ok) return { ok: false, message: `event data is ${json.message.replace(/^a frame must be/, 'not')}`, issues: [] };
   const type = json.value.type;

@@ -4,8 +4,9 @@ import type { Turn } from '../session/turn.ts';
 
 export interface TurnRunnerContext {
   sessionId: string;
-  /** `tool_call_id`s whose `tool_result` the agent accepted (protocol.md §6). */
-  acceptedToolCalls: Set<string>;
+  /** Whether the agent accepted a `tool_result` for this `tool_call_id` (protocol.md §6). */
+  isToolCallAccepted(toolCallId: string): boolean;
+  markToolCallAccepted(toolCallId: string): void;
 }
 
 /**
@@ -16,7 +17,7 @@ export interface TurnRunnerContext {
 export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentClient): Promise<void> {
   turn.startedAt = performance.now();
   const { message } = turn;
-  if (message.type === 'tool_result' && ctx.acceptedToolCalls.has(message.tool_call_id)) {
+  if (message.type === 'tool_result' && ctx.isToolCallAccepted(message.tool_call_id)) {
     turn.fail(
       new GatewayError('duplicate_tool_result', `the agent already accepted a tool_result for ${message.tool_call_id}`, {
         details: { tool_call_id: message.tool_call_id },
@@ -32,7 +33,7 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
       message,
       signal: turn.controller.signal,
       onAccepted:
-        message.type === 'tool_result' ? () => ctx.acceptedToolCalls.add(message.tool_call_id) : undefined,
+        message.type === 'tool_result' ? () => ctx.markToolCallAccepted(message.tool_call_id) : undefined,
     });
     for await (const batch of events) {
       for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);

@@ -21,30 +21,49 @@ export const nodeRuntime: RuntimePieces = {
   wrapSocket: (ws: WSContext<unknown>, onPong: () => void): ClientSocket => {
     const raw = ws.raw as WebSocket;
     raw.on('pong', onPong);
-    return {
-      send: (text) => raw.send(text),
-      close: (code, reason) => raw.close(code, reason),
-      terminate: () => raw.terminate(),
-      get bufferedAmount() {
-        return raw.bufferedAmount;
-      },
-      ping: () => raw.ping(),
-      drained: () =>
-        new Promise<void>((resolve) => {
-          // ws writes straight to its net.Socket: the socket's 'drain' is the buffer's.
-          const socket = (raw as unknown as { _socket?: import('node:net').Socket })._socket;
-          if (socket === undefined || socket.destroyed || socket.writableLength === 0) return resolve();
-          const done = () => {
-            socket.off('drain', done);
-            socket.off('close', done);
-            resolve();
-          };
-          socket.on('drain', done);
-          socket.on('close', done);
-        }),
-    };
+    return new NodeClientSocket(raw);
   },
 };
+
+/** A `ws` socket as the gateway sees it; methods on the prototype, not closures per socket. */
+class NodeClientSocket implements ClientSocket {
+  constructor(private readonly raw: WebSocket) {}
+
+  send(text: string): void {
+    this.raw.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.raw.close(code, reason);
+  }
+
+  terminate(): void {
+    this.raw.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.raw.bufferedAmount;
+  }
+
+  ping(): void {
+    this.raw.ping();
+  }
+
+  /** ws writes straight to its net.Socket: the socket's 'drain' is the buffer's. */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const socket = (this.raw as unknown as { _socket?: import('node:net').Socket })._socket;
+      if (socket === undefined || socket.destroyed || socket.writableLength === 0) return resolve();
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+}
 
 export interface NodeServer {
   server: Server;

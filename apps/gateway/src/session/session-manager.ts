@@ -6,7 +6,7 @@ import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
-import { Session } from './session.ts';
+import { Session, type SessionHooks } from './session.ts';
 import type { Turn } from './turn.ts';
 
 export interface SessionManagerDeps {
@@ -129,9 +129,12 @@ export class SessionManager {
     this.#stopPinging();
   }
 
+  /** One hooks object for every session (not a set of closures per session: idle sockets are many). */
+  #hooks: SessionHooks | undefined;
+
   #createSession(sessionId: string): Session {
     const { config, agent, metrics } = this.#deps;
-    return new Session(sessionId, {
+    this.#hooks ??= {
       agent,
       maxQueuedMessages: config.maxQueuedMessages,
       buffer: { flushMs: config.tokenBufferFlushMs, maxChars: config.tokenBufferMaxChars },
@@ -143,7 +146,8 @@ export class SessionManager {
       onIdle: (session) => {
         if (this.#sessions.get(session.sessionId) === session && session.isIdle) this.#sessions.delete(session.sessionId);
       },
-    });
+    };
+    return new Session(sessionId, this.#hooks);
   }
 
   #onTurnEnd(session: Session, turn: Turn): void {

@@ -35,7 +35,8 @@ export class Session {
   connection: Connection | undefined;
   inflight: Turn | undefined;
   readonly queue: TurnQueue;
-  readonly acceptedToolCalls = new Set<string>();
+  /** Made on first use: most sessions never see a tool call, and idle sockets are many. */
+  #acceptedToolCalls: Set<string> | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(
@@ -54,6 +55,14 @@ export class Session {
     return this.#loop ?? Promise.resolve();
   }
 
+  isToolCallAccepted(toolCallId: string): boolean {
+    return this.#acceptedToolCalls?.has(toolCallId) ?? false;
+  }
+
+  markToolCallAccepted(toolCallId: string): void {
+    (this.#acceptedToolCalls ??= new Set()).add(toolCallId);
+  }
+
   attach(connection: Connection): void {
     this.connection = connection;
   }
@@ -66,7 +75,7 @@ export class Session {
   detach(connection: Connection, opts: { takeover: boolean }): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
-    if (!opts.takeover) this.acceptedToolCalls.clear();
+    if (!opts.takeover) this.#acceptedToolCalls = undefined;
     for (const turn of this.queue.drain()) {
       turn.abandon();
       this.hooks.onTurnEnd(this, turn);
