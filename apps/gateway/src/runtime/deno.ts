@@ -105,24 +105,39 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
     wrapSocket: (ws: WSContext<unknown>): ClientSocket => {
       const raw = ws.raw as WebSocket;
       raw.binaryType = 'arraybuffer';
-      return {
-        send: (text) => raw.send(text),
-        close: (code, reason) => raw.close(code, reason),
-        terminate: () => {
-          try {
-            if (raw.readyState === WebSocket.OPEN) raw.close(CloseCode.GOING_AWAY, CLOSE_REASONS[CloseCode.GOING_AWAY]);
-          } catch {
-            // closing already
-          }
-          // 1006: gone without a completed closing handshake (RFC 6455 §7.1.5); never sent on the wire.
-          reporters.get(raw)?.(1006, '');
-        },
-        get bufferedAmount() {
-          return raw.bufferedAmount;
-        },
-      };
+      return new DenoClientSocket(raw, reporters);
     },
   };
+}
+
+/** A Deno socket as the gateway sees it; methods on the prototype, not closures per socket. */
+class DenoClientSocket implements ClientSocket {
+  constructor(
+    private readonly raw: WebSocket,
+    private readonly reporters: WeakMap<WebSocket, ReportClose>,
+  ) {}
+
+  send(text: string): void {
+    this.raw.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.raw.close(code, reason);
+  }
+
+  terminate(): void {
+    try {
+      if (this.raw.readyState === WebSocket.OPEN) this.raw.close(CloseCode.GOING_AWAY, CLOSE_REASONS[CloseCode.GOING_AWAY]);
+    } catch {
+      // closing already
+    }
+    // 1006: gone without a completed closing handshake (RFC 6455 §7.1.5); never sent on the wire.
+    this.reporters.get(this.raw)?.(1006, '');
+  }
+
+  get bufferedAmount(): number {
+    return this.raw.bufferedAmount;
+  }
 }
 
 export interface DenoServer {
