@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { collect, firstLine } from './process-output.ts';
 import { MockAgentEnvSchema } from '../src/config.ts';
 import { RawConnection, rawPost } from './raw-http.ts';
 import { STREAM_PATH, userMessage } from './helpers.ts';
@@ -34,21 +34,6 @@ const spawnMain = (env: Record<string, string>) => {
   });
 };
 
-const firstLine = (child: ChildProcess): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      lines.close();
-      resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before writing a line`)));
-  });
-
-const collect = (stream: NodeJS.ReadableStream) => {
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return () => text;
-};
 
 describe('main.deno.ts', () => {
   it('start:deno grants the network and the mock agent\'s own variables, nothing else', () => {
