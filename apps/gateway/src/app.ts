@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.ts';
 import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
-import { createWsHandler, type Authenticate, type Upgrade, type WrapSocket } from './http/ws-route.ts';
+import { createWsHandler, type Authenticate, type Upgrade } from './http/ws-route.ts';
 import { loggers } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SessionManager } from './session/session-manager.ts';
@@ -14,9 +14,8 @@ export interface AppDeps {
   agent: AgentClient;
   sessions: SessionManager;
   metrics: GatewayMetrics;
-  /** The runtime's WebSocket upgrade and socket wrapper (runtime/node, runtime/deno). */
+  /** The runtime's WebSocket upgrade (runtime/node, runtime/deno). */
   upgrade: Upgrade;
-  wrapSocket: WrapSocket;
   authenticate?: Authenticate;
 }
 

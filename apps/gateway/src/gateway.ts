@@ -4,13 +4,12 @@ import type { AgentFetch } from './agent/agent-fetch.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Authenticate, Upgrade, WrapSocket } from './http/ws-route.ts';
+import type { Authenticate, Upgrade } from './http/ws-route.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { SessionManager } from './session/session-manager.ts';
 
 export interface RuntimePieces {
   upgrade: Upgrade;
-  wrapSocket: WrapSocket;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -33,6 +32,6 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
   });
   const sessions = new SessionManager({ config, agent, metrics });
-  const app = createApp({ config, agent, sessions, metrics, upgrade: runtime.upgrade, wrapSocket: runtime.wrapSocket, ...(authenticate ? { authenticate } : {}) });
+  const app = createApp({ config, agent, sessions, metrics, upgrade: runtime.upgrade, ...(authenticate ? { authenticate } : {}) });
   return { app, sessions, metrics, agent };
 }

@@ -1,18 +1,19 @@
 import type { Context } from 'hono';
-import type { WSContext, WSEvents } from 'hono/ws';
 import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { loggers, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { ClientSocket } from '../session/client-socket.ts';
+import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 import type { Connection } from '../session/connection.ts';
 import type { SessionManager } from '../session/session-manager.ts';
 
-/** The runtime's WebSocket upgrade (hono's `upgradeWebSocket` of node-server or hono/deno). */
-export type Upgrade = (c: Context, events: WSEvents<unknown>) => Response | Promise<Response>;
-/** Wraps the runtime's socket; `onPong` is called for each WebSocket pong. */
-export type WrapSocket = (ws: WSContext<unknown>, onPong: () => void) => ClientSocket;
+/**
+ * The runtime's WebSocket upgrade (runtime/node: node-server's; runtime/deno:
+ * `Deno.upgradeWebSocket`): answers the handshake and reports the socket's
+ * life to `handler`.
+ */
+export type Upgrade = (c: Context, handler: SocketHandler) => Response | Promise<Response>;
 
 /** Checks a request may open a socket for `sessionId`; returns the refusal, if any (protocol.md §9). */
 export type Authenticate = (c: Context, sessionId: string) => Promise<GatewayError | undefined> | GatewayError | undefined;
@@ -22,7 +23,6 @@ export interface WsRouteDeps {
   sessions: SessionManager;
   metrics: GatewayMetrics;
   upgrade: Upgrade;
-  wrapSocket: WrapSocket;
   authenticate?: Authenticate;
 }
 
@@ -54,31 +54,55 @@ export function createWsHandler(deps: WsRouteDeps) {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
     }
 
-    let connection: Connection | undefined;
-    const guard = (what: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        log.error(`${what} failed`, { session_id: sessionId, error });
-      }
-    };
-    return deps.upgrade(c, {
-      onOpen: (_event, ws) =>
-        guard('open', () => {
-          const socket = deps.wrapSocket(ws, () => connection && deps.sessions.pong(connection));
-          connection = deps.sessions.open(sessionId, socket);
-        }),
-      onMessage: (event, _ws) =>
-        guard('message', () => {
-          if (connection) deps.sessions.message(connection, event.data as string | ArrayBuffer);
-        }),
-      onClose: (event, _ws) =>
-        guard('close', () => {
-          if (connection) deps.sessions.closed(connection, event.code, event.reason);
-        }),
-      onError: (event, _ws) => {
-        log.debug('socket error', { session_id: sessionId, error: String((event as ErrorEvent).error ?? event.type) });
-      },
-    });
+    return deps.upgrade(c, new RouteSocketHandler(sessionId, deps.sessions, log));
   };
+}
+
+/** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */
+class RouteSocketHandler implements SocketHandler {
+  #connection: Connection | undefined;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly sessions: SessionManager,
+    private readonly log: ReturnType<typeof loggers.session>,
+  ) {}
+
+  open(socket: ClientSocket): void {
+    try {
+      this.#connection = this.sessions.open(this.sessionId, socket);
+    } catch (error) {
+      this.#failed('open', error);
+    }
+  }
+
+  message(data: string | ArrayBuffer | Uint8Array): void {
+    if (this.#connection === undefined) return;
+    try {
+      this.sessions.message(this.#connection, data);
+    } catch (error) {
+      this.#failed('message', error);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#connection === undefined) return;
+    try {
+      this.sessions.closed(this.#connection, code, reason);
+    } catch (error) {
+      this.#failed('close', error);
+    }
+  }
+
+  pong(): void {
+    if (this.#connection !== undefined) this.sessions.pong(this.#connection);
+  }
+
+  error(error: unknown): void {
+    this.log.debug('socket error', { session_id: this.sessionId, error: String(error) });
+  }
+
+  #failed(what: string, error: unknown): void {
+    this.log.error(`${what} failed`, { session_id: this.sessionId, error });
+  }
 }

@@ -1,19 +1,15 @@
-import type { Context, Hono } from 'hono';
-import { WSContext, type WSEvents, type WSReadyState } from 'hono/ws';
+import type { Hono } from 'hono';
 import { CLOSE_REASONS, CloseCode } from '@agent-gateway/protocol';
 import { exceedsUtf8Bytes } from '../agent/utf8.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
-import type { ClientSocket } from '../session/client-socket.ts';
+import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 export interface DenoRuntimeOptions {
   maxMessageBytes: number;
   /** `GATEWAY__WS_PING_INTERVAL` in ms; 0: no liveness check. */
   wsPingIntervalMs: number;
 }
-
-/** Reports a close to the gateway once, whether Deno or `terminate()` ended the socket. */
-type ReportClose = (code: number, reason: string) => void;
 
 const isTooBig = (data: unknown, limit: number): boolean => {
   if (typeof data === 'string') return exceedsUtf8Bytes(data, limit);
@@ -22,37 +18,7 @@ const isTooBig = (data: unknown, limit: number): boolean => {
   return ArrayBuffer.isView(data) && data.byteLength > limit;
 };
 
-/**
- * hono/deno's `upgradeWebSocket`, less its case-sensitive `Upgrade: websocket`
- * check (RFC 6455 §4.2.1: case-insensitive; `ws` on Node accepts `WebSocket`).
- * The route has checked the header already; Deno checks the rest of the handshake.
- */
-function upgradeDeno(c: Context, events: WSEvents<WebSocket>, options: Deno.UpgradeWebSocketOptions): Response {
-  const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
-  let upgraded: { response: Response; socket: WebSocket };
-  try {
-    upgraded = Deno.upgradeWebSocket(c.req.raw, { ...options, ...(protocol ? { protocol } : {}) });
-  } catch (error) {
-    // A malformed handshake (no Sec-WebSocket-Key…): 400, as `ws` answers on Node.
-    return toHttpResponse(new GatewayError('invalid_message', `not a valid WebSocket handshake: ${(error as Error).message}`), 400);
-  }
-  const { response, socket } = upgraded;
-  const ws = new WSContext<WebSocket>({
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
-    raw: socket,
-    get readyState() {
-      return socket.readyState as WSReadyState;
-    },
-    url: socket.url ? new URL(socket.url) : null,
-    protocol: socket.protocol,
-  });
-  socket.onopen = (event) => events.onOpen?.(event, ws);
-  socket.onmessage = (event) => events.onMessage?.(event, ws);
-  socket.onclose = (event) => events.onClose?.(event, ws);
-  socket.onerror = (event) => events.onError?.(event, ws);
-  return response;
-}
+const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
 
 /**
  * Deno's pieces, over `Deno.upgradeWebSocket`. What its server socket lacks,
@@ -65,57 +31,70 @@ function upgradeDeno(c: Context, events: WSEvents<WebSocket>, options: Deno.Upgr
  * - no drain event: `drained` stays undefined and `Connection` polls `bufferedAmount`;
  * - no way to destroy a socket: `terminate()` starts a close if none has begun
  *   and tells the gateway at once that the socket is gone.
+ *
+ * Not hono/deno's `upgradeWebSocket`: it compares `Upgrade: websocket`
+ * case-sensitively (RFC 6455 §4.2.1: case-insensitive; `ws` on Node accepts
+ * `WebSocket`), and a direct call needs no per-socket closures. The route
+ * has checked the header already; Deno checks the rest of the handshake.
  */
 export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const idleTimeout = (2 * opts.wsPingIntervalMs) / 1000;
-  const reporters = new WeakMap<WebSocket, ReportClose>();
-
   return {
-    upgrade: (c, events) => {
-      let closed = false;
-      let refusing = false;
-      const report = (ws: WSContext<WebSocket>): ReportClose => (code, reason) => {
-        if (closed) return;
-        closed = true;
-        events.onClose?.(new CloseEvent('close', { code, reason }), ws as WSContext<unknown>);
-      };
-      return upgradeDeno(
-        c,
-        {
-          onOpen: (event, ws) => {
-            reporters.set(ws.raw!, report(ws));
-            events.onOpen?.(event, ws as WSContext<unknown>);
-          },
-          onMessage: (event, ws) => {
-            if (closed || refusing) return;
-            if (isTooBig(event.data, opts.maxMessageBytes)) {
-              // Like `ws`: close 1009 and read nothing more from this socket.
-              refusing = true;
-              ws.raw!.close(CloseCode.MESSAGE_TOO_BIG, CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG]);
-              return;
-            }
-            events.onMessage?.(event, ws as WSContext<unknown>);
-          },
-          onClose: (event, ws) => report(ws)(event.code, event.reason),
-          onError: (event, ws) => events.onError?.(event, ws as WSContext<unknown>),
-        },
-        { idleTimeout },
-      );
-    },
-    wrapSocket: (ws: WSContext<unknown>): ClientSocket => {
-      const raw = ws.raw as WebSocket;
-      raw.binaryType = 'arraybuffer';
-      return new DenoClientSocket(raw, reporters);
+    upgrade: (c, handler) => {
+      const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
+      let upgraded: { response: Response; socket: WebSocket };
+      try {
+        upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
+      } catch (error) {
+        // A malformed handshake (no Sec-WebSocket-Key…): 400, as `ws` answers on Node.
+        return toHttpResponse(new GatewayError('invalid_message', `not a valid WebSocket handshake: ${(error as Error).message}`), 400);
+      }
+      const { response, socket } = upgraded;
+      socket.binaryType = 'arraybuffer';
+      const adapter = new DenoClientSocket(socket, handler, opts.maxMessageBytes);
+      for (const type of SOCKET_EVENTS) socket.addEventListener(type, adapter);
+      return response;
     },
   };
 }
 
-/** A Deno socket as the gateway sees it; methods on the prototype, not closures per socket. */
-class DenoClientSocket implements ClientSocket {
+/**
+ * A Deno socket as the gateway sees it, and the listener of its events
+ * (`handleEvent`): one object per socket, methods on the prototype.
+ */
+class DenoClientSocket implements ClientSocket, EventListenerObject {
+  #closed = false;
+  #refusing = false;
+
   constructor(
     private readonly raw: WebSocket,
-    private readonly reporters: WeakMap<WebSocket, ReportClose>,
+    private readonly handler: SocketHandler,
+    private readonly maxMessageBytes: number,
   ) {}
+
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case 'open':
+        return this.handler.open(this);
+      case 'message': {
+        if (this.#closed || this.#refusing) return;
+        const { data } = event as MessageEvent;
+        if (isTooBig(data, this.maxMessageBytes)) {
+          // Like `ws`: close 1009 and read nothing more from this socket.
+          this.#refusing = true;
+          this.raw.close(CloseCode.MESSAGE_TOO_BIG, CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG]);
+          return;
+        }
+        return this.handler.message(data as string | ArrayBuffer);
+      }
+      case 'close': {
+        const { code, reason } = event as CloseEvent;
+        return this.#reportClose(code, reason);
+      }
+      case 'error':
+        return this.handler.error((event as ErrorEvent).error ?? (event as ErrorEvent).message);
+    }
+  }
 
   send(text: string): void {
     this.raw.send(text);
@@ -132,11 +111,18 @@ class DenoClientSocket implements ClientSocket {
       // closing already
     }
     // 1006: gone without a completed closing handshake (RFC 6455 §7.1.5); never sent on the wire.
-    this.reporters.get(this.raw)?.(1006, '');
+    this.#reportClose(1006, '');
   }
 
   get bufferedAmount(): number {
     return this.raw.bufferedAmount;
+  }
+
+  /** Reports the close to the gateway once, whether Deno or `terminate()` ended the socket. */
+  #reportClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.handler.close(code, reason);
   }
 }
 

@@ -3,27 +3,76 @@ import type { AddressInfo } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { WSContext } from 'hono/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
-import type { ClientSocket } from '../session/client-socket.ts';
+import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 /** Node's pieces: node-server 2's built-in WebSocket support over `ws`. */
 export const nodeRuntime: RuntimePieces = {
-  upgrade: (c, events) =>
+  upgrade: (c, handler) =>
     // Node emits 'upgrade' only with `Connection: Upgrade`; without it this is a plain request.
     (c.env as Partial<HttpBindings>).outgoing !== undefined
       ? toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426)
-      : upgradeWebSocket(c, events),
+      : upgradeWebSocket(c, {
+          onOpen: (_event, ws) => adopt(ws.raw as WebSocket, handler),
+          // Until `adopt` takes over: frames node-server buffered during the handshake.
+          onMessage: (event) => handler.message(event.data as string | ArrayBuffer),
+          onClose: (event) => handler.close(event.code, event.reason),
+          onError: (event) => handler.error((event as ErrorEvent).error),
+        }),
   fetch: createNodeAgentFetch(),
-  wrapSocket: (ws: WSContext<unknown>, onPong: () => void): ClientSocket => {
-    const raw = ws.raw as WebSocket;
-    raw.on('pong', onPong);
-    return new NodeClientSocket(raw);
-  },
 };
+
+const HANDLER = Symbol('agent-gateway.socket-handler');
+type AdoptedSocket = WebSocket & { [HANDLER]: SocketHandler };
+const ADOPTED_EVENTS = ['message', 'close', 'error'] as const;
+
+/**
+ * Takes the socket's events over from node-server once it has opened.
+ * node-server's upgrade helper dispatches them through listeners that keep
+ * the whole upgrade request alive (its Hono Context, Request and
+ * IncomingMessage: ≈ 8 KiB an idle socket) and wraps every frame in a
+ * `MessageEvent`. Its listeners are attached synchronously right after
+ * `onOpen` returns, so a microtask later — before any I/O can deliver a
+ * frame — the ones added since `onOpen` are swapped for shared functions
+ * that read the handler from the socket. Frames that arrived during the
+ * handshake have been replayed through `onMessage` by then, in order.
+ */
+function adopt(raw: WebSocket, handler: SocketHandler): void {
+  const before = new Map(ADOPTED_EVENTS.map((event) => [event, new Set(raw.listeners(event))]));
+  (raw as AdoptedSocket)[HANDLER] = handler;
+  handler.open(new NodeClientSocket(raw));
+  queueMicrotask(() => {
+    for (const event of ADOPTED_EVENTS) {
+      for (const listener of raw.listeners(event)) {
+        if (!before.get(event)!.has(listener)) raw.off(event, listener as (...args: unknown[]) => void);
+      }
+    }
+    raw.on('message', onMessage);
+    raw.on('close', onClose);
+    raw.on('error', onError);
+    raw.on('pong', onPong);
+  });
+}
+
+function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  // binaryType is 'nodebuffer': one Buffer per message; ws has checked a text frame's UTF-8.
+  (this as AdoptedSocket)[HANDLER].message(isBinary ? (data as Buffer) : data.toString());
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as AdoptedSocket)[HANDLER].close(code, reason.toString());
+}
+
+function onError(this: WebSocket, error: Error): void {
+  (this as AdoptedSocket)[HANDLER].error(error);
+}
+
+function onPong(this: WebSocket): void {
+  (this as AdoptedSocket)[HANDLER].pong();
+}
 
 /** A `ws` socket as the gateway sees it; methods on the prototype, not closures per socket. */
 class NodeClientSocket implements ClientSocket {
@@ -77,7 +126,8 @@ export interface NodeServer {
  * node-server alone would answer them with an empty one.
  */
 export function serveNode(app: Hono, opts: { host: string; port: number; maxMessageBytes: number }): Promise<NodeServer> {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+  // No client tracking: the SessionManager keeps the open connections.
+  const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
   return new Promise((resolve, reject) => {
     const server = serve(
       {

@@ -15,3 +15,18 @@ export interface ClientSocket {
   /** Sends a WebSocket ping; absent where the runtime checks liveness itself (Deno's `idleTimeout`). */
   ping?(): void;
 }
+
+/**
+ * What a runtime adapter reports about one accepted socket, in order: `open`
+ * once, then any `message`/`pong`, then `close` once. One object per socket
+ * with methods on its prototype: an idle socket costs no closures.
+ */
+export interface SocketHandler {
+  open(socket: ClientSocket): void;
+  /** A whole message: text as a string, binary as bytes. */
+  message(data: string | ArrayBuffer | Uint8Array): void;
+  close(code: number, reason: string): void;
+  pong(): void;
+  /** A socket-level error; `close` follows. */
+  error(error: unknown): void;
+}

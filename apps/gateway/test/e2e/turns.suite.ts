@@ -263,6 +263,26 @@ export function turnsSuite(runtime: Runtime) {
       expect(head).toMatch(/^HTTP\/1\.1 101 /);
     });
 
+    it('a frame that arrives in the same packet as the handshake is handled once, before the frames after it', async () => {
+      const [first, second] = [uniqueRequest(), uniqueRequest()];
+      const message = (id: string) => maskedTextFrame(JSON.stringify({ type: 'user_message', content: id, request_id: id, ...scenario('tokens', { count: 3 }) }));
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', message(first));
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 101 /);
+        while (!textFramesOf(received()).some((f) => f.includes('"session_started"'))) await once(socket, 'data');
+        socket.write(message(second));
+        const terminals = () =>
+          textFramesOf(received())
+            .map((text) => JSON.parse(text) as { type: string; request_id?: string })
+            .filter((frame) => frame.type === 'done' || frame.type === 'error')
+            .map((frame) => frame.request_id);
+        while (!terminals().includes(second)) await once(socket, 'data');
+        expect(terminals()).toEqual([first, second]);
+      } finally {
+        socket.destroy();
+      }
+    });
+
     it('a frame announced larger than 64 MiB: 1009 on Node; on Deno (its own limit) the connection is dropped, 1006', async () => {
       const { socket, head, received } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket');
       try {
@@ -308,7 +328,7 @@ export function turnsSuite(runtime: Runtime) {
 }
 
 /** A WebSocket handshake over a bare socket: the socket, the response head, and every byte after it. */
-async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
+async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string, after = Buffer.alloc(0)): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
   const { hostname, port } = new URL(gatewayUrl);
   const socket = createConnection({ host: hostname, port: Number(port) });
   let bytes = Buffer.alloc(0);
@@ -316,11 +336,37 @@ async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string
   await once(socket, 'connect');
   socket.write(
     `GET /ws/${sessionId} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' +
+      after.toString('latin1'),
+    'latin1',
   );
   while (bytes.indexOf('\r\n\r\n') < 0) await once(socket, 'data');
   const end = bytes.indexOf('\r\n\r\n');
   return { socket, head: bytes.subarray(0, end).toString('latin1'), received: () => bytes.subarray(end + 4) };
+}
+
+/** A client text frame (FIN, masked with a zero key), payload under 64 KiB. */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, Buffer.alloc(4), payload]);
+}
+
+/** The payloads of the complete unmasked text frames among server frames. */
+function textFramesOf(frames: Buffer): string[] {
+  const texts: string[] = [];
+  for (let at = 0; at + 2 <= frames.length; ) {
+    let length = frames[at + 1]! & 0x7f;
+    let payload = at + 2;
+    if (length === 126) {
+      length = frames.readUInt16BE(payload);
+      payload += 2;
+    }
+    if (payload + length > frames.length) break;
+    if ((frames[at]! & 0x0f) === 0x1) texts.push(frames.subarray(payload, payload + length).toString());
+    at = payload + length;
+  }
+  return texts;
 }
 
 /** The code of the first close frame among unmasked server frames (RFC 6455 §5.2), if any. */
