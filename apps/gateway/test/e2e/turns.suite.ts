@@ -328,7 +328,7 @@ export function turnsSuite(runtime: Runtime) {
 }
 
 /** A WebSocket handshake over a bare socket: the socket, the response head, and every byte after it. */
-async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string, after = Buffer.alloc(0)): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
+async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string, after: Buffer = Buffer.alloc(0)): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
   const { hostname, port } = new URL(gatewayUrl);
   const socket = createConnection({ host: hostname, port: Number(port) });
   let bytes = Buffer.alloc(0);
