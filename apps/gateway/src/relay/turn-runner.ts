@@ -36,7 +36,9 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
         message.type === 'tool_result' ? () => ctx.markToolCallAccepted(message.tool_call_id) : undefined,
     });
     for await (const batch of events) {
-      for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);
+      connection.batch(() => {
+        for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);
+      });
       if (turn.finished) break;
       // Flow control: stop pulling from the agent while the client's buffer is over the limit.
       if (connection.isOverLimit) await connection.waitForDrain();

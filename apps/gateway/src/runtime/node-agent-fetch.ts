@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AgentBodyReader, AgentFetch, AgentResponse } from '../agent/agent-fetch.ts';
 
@@ -8,6 +9,12 @@ import type { AgentBodyReader, AgentFetch, AgentResponse } from '../agent/agent-
  * abort destroys the request's socket, so the agent sees it closed at once.
  */
 export function createNodeAgentFetch(): AgentFetch {
+  // The gateway calls one URL: parsed once, not per turn.
+  let cached: { url: string; target: RequestOptions } | undefined;
+  const targetOf = (url: string): RequestOptions => {
+    if (cached?.url !== url) cached = { url, target: urlToHttpOptions(new URL(url)) };
+    return cached.target;
+  };
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
     'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }),
@@ -16,9 +23,10 @@ export function createNodeAgentFetch(): AgentFetch {
     new Promise<AgentResponse>((resolve, reject) => {
       const { signal } = init;
       if (signal.aborted) return reject(signal.reason);
-      const target = new URL(url);
+      const target = targetOf(url);
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(target, {
+      const req = send({
+        ...target,
         method: init.method ?? 'GET',
         headers: init.headers,
         agent: agents[target.protocol as 'http:' | 'https:'],
@@ -65,17 +73,49 @@ function toResponse(res: IncomingMessage): AgentResponse {
   };
 }
 
-/** Pulls the body chunk by chunk: while nobody reads, the socket is not read either (TCP slows the agent). */
+/**
+ * Pulls the body: each `read()` takes everything the response has buffered
+ * (at most its highWaterMark), so a burst of events is one chunk. While
+ * nobody reads, the socket is not read either (TCP slows the agent). Lighter
+ * than the stream's async iterator: no async generator, one promise per wait.
+ */
 function readerOf(res: IncomingMessage): AgentBodyReader {
-  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let failure: Error | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  res.on('readable', notify);
+  res.once('end', () => {
+    ended = true;
+    notify();
+  });
+  // An agent that drops the connection mid-body: 'error' (ECONNRESET) before 'close'.
+  res.once('error', (error) => {
+    failure ??= error;
+    notify();
+  });
+  res.once('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    notify();
+  });
+  const waitForData = () => new Promise<void>((resolve) => (wake = resolve));
   return {
     read: async () => {
-      const next = await chunks.next();
-      return next.done ? { done: true } : { done: false, value: next.value };
+      for (;;) {
+        const chunk = res.read() as Buffer | null;
+        if (chunk !== null) return { done: false, value: chunk };
+        if (failure !== undefined) throw failure;
+        if (ended) return { done: true };
+        await waitForData();
+      }
     },
     cancel: async () => {
       if (!res.complete) res.destroy();
-      await chunks.return?.().catch(() => undefined);
+      notify();
     },
   };
 }

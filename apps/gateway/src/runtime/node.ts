@@ -98,10 +98,23 @@ class NodeClientSocket implements ClientSocket {
     this.raw.ping();
   }
 
+  // ws writes each frame to its net.Socket (corked per frame); an outer cork spans several.
+  cork(): void {
+    this.#netSocket()?.cork();
+  }
+
+  uncork(): void {
+    this.#netSocket()?.uncork();
+  }
+
+  #netSocket(): import('node:net').Socket | undefined {
+    return (this.raw as unknown as { _socket?: import('node:net').Socket })._socket;
+  }
+
   /** ws writes straight to its net.Socket: the socket's 'drain' is the buffer's. */
   drained(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const socket = (this.raw as unknown as { _socket?: import('node:net').Socket })._socket;
+      const socket = this.#netSocket();
       if (socket === undefined || socket.destroyed || socket.writableLength === 0) return resolve();
       const done = () => {
         socket.off('drain', done);

@@ -14,6 +14,13 @@ export interface ClientSocket {
   drained?(): Promise<void>;
   /** Sends a WebSocket ping; absent where the runtime checks liveness itself (Deno's `idleTimeout`). */
   ping?(): void;
+  /**
+   * Holds the frames sent until `uncork`, then writes them in one system
+   * call (one wake-up of the client instead of one per frame). Calls nest.
+   * Absent where the runtime writes frames itself (Deno).
+   */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /**

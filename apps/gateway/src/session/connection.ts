@@ -22,6 +22,7 @@ export class Connection {
   readonly openedAt = performance.now();
   lastPongAt = performance.now();
   #seq = 0;
+  #batching = false;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -49,6 +50,25 @@ export class Connection {
     return this.socket.bufferedAmount > this.limits.maxBufferedBytes;
   }
 
+  /**
+   * Runs `send`s as one write to the socket where the runtime can (several
+   * frames of one upstream chunk: one system call, one wake-up of the client).
+   */
+  batch(run: () => void): void {
+    const socket = this.socket;
+    if (socket.cork === undefined || this.#state !== 'open' || this.#batching) return run();
+    socket.cork();
+    this.#batching = true;
+    try {
+      run();
+    } finally {
+      this.#batching = false;
+      socket.uncork!();
+      // Measured once the frames are handed to the socket, not while they were held.
+      if (this.#state === 'open') this.#watchBuffer();
+    }
+  }
+
   /** Sends one frame, adding `seq`. Returns the bytes written, 0 when the socket is not open. */
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
@@ -60,12 +80,17 @@ export class Connection {
       this.markClosed();
       return 0;
     }
+    if (!this.#batching) this.#watchBuffer();
+    return text.length;
+  }
+
+  /** Over the limit: the slow-consumer clock runs; back under it: stopped. */
+  #watchBuffer(): void {
     if (this.isOverLimit) {
       if (this.#slowTimer === undefined) this.#startSlowTimer();
     } else if (this.#slowTimer !== undefined) {
       this.#clearSlowTimer();
     }
-    return text.length;
   }
 
   sendError(body: ErrorBody): number {
