@@ -37,15 +37,7 @@ export function createWsHandler(deps: WsRouteDeps) {
     return toHttpResponse(error as GatewayError & { code: 'invalid_session_id' });
   };
 
-  return async (c: Context): Promise<Response> => {
-    // The raw path, still percent-encoded: `%2F` or `%20` must not sneak into an id.
-    const path = new URL(c.req.url).pathname;
-    const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : '';
-    if (!SESSION_ID_PATTERN.test(sessionId)) {
-      return refuse(new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]'), c);
-    }
-    const denied = await deps.authenticate?.(c, sessionId);
-    if (denied !== undefined) return refuse(denied, c);
+  const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
     if (deps.sessions.shuttingDown) return refuse(new GatewayError('shutting_down', 'the gateway is shutting down'), c);
     if (deps.sessions.openConnections >= deps.config.maxConnections) {
       return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'), c);
@@ -53,9 +45,37 @@ export function createWsHandler(deps: WsRouteDeps) {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
     }
-
     return deps.upgrade(c, new RouteSocketHandler(sessionId, deps.sessions, log));
   };
+
+  return (c: Context): Response | Promise<Response> => {
+    // The raw path, still percent-encoded: `%2F` or `%20` must not sneak into an id.
+    const path = pathOf(c.req.url);
+    const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : '';
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      return refuse(new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]'), c);
+    }
+    const denied = deps.authenticate?.(c, sessionId);
+    // Without client auth (or with a synchronous check) the upgrade needs no await.
+    if (denied instanceof Promise) return denied.then((error) => (error === undefined ? accept(c, sessionId) : refuse(error, c)));
+    return denied === undefined ? accept(c, sessionId) : refuse(denied, c);
+  };
+}
+
+/**
+ * The path of an absolute URL as the runtime serialized it (dot segments
+ * resolved, percent-encoding kept), without building a `URL`.
+ */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start < 0) return '/';
+  let end = start;
+  while (end < url.length) {
+    const code = url.charCodeAt(end);
+    if (code === 63 /* ? */ || code === 35 /* # */) break;
+    end++;
+  }
+  return url.slice(start, end);
 }
 
 /** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */
