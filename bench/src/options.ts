@@ -11,6 +11,8 @@ export interface BenchOptions {
   /** Gateway CPU profiles (`node --cpu-prof`; Deno through its inspector) into bench/results/profiles/. */
   cpuProf: boolean;
   out: string | undefined;
+  /** Rounds of every workload, the columns taking turns; each column's median round is reported. */
+  repeat: number;
   stream: { sessions: number; tokens: number; size: number; rounds: number };
   latency: { sessions: number; intervalMs: number; durationMs: number };
   turns: { sessions: number; turns: number; tokens: number; size: number };
@@ -32,7 +34,7 @@ const QUICK = {
 };
 
 export const USAGE = `pnpm bench [--quick] [--runtimes node,deno] [--workloads stream,latency,turns,idle]
-           [--agent stub|mock] [--idle-sockets N] [--cpu-prof] [--out FILE]
+           [--agent stub|mock] [--idle-sockets N] [--repeat N] [--cpu-prof] [--out FILE]
 
   --quick         smaller counts; finishes in under a minute
   --runtimes      gateway runtimes to run beside DIRECT/BARE (default: node,deno; deno is
@@ -40,6 +42,8 @@ export const USAGE = `pnpm bench [--quick] [--runtimes node,deno] [--workloads s
   --workloads     which workloads (default: all four)
   --agent         stub (default): bench/src/stub-agent.ts; mock: apps/mock-agent
   --idle-sockets  sockets of the idle workload (default 10000, quick 1000)
+  --repeat        rounds of each workload, DIRECT/BARE and the gateways taking turns; each
+                  column reports its median round (default 3, quick 1)
   --cpu-prof      write gateway CPU profiles to bench/results/profiles/
   --out FILE      the JSON results file (default bench/results/<timestamp>.json)`;
 
@@ -55,6 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     agent: 'stub',
     cpuProf: false,
     out: undefined,
+    repeat: quick ? 1 : 3,
     stream: { ...base.stream },
     latency: { ...base.latency },
     turns: { ...base.turns },
@@ -96,6 +101,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case '--out':
         options.out = value();
+        break;
+      case '--repeat':
+        options.repeat = count();
         break;
       case '--help':
       case '-h':

@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import type { ClientMessage, IdleOpened, Job, LatencyResult, StreamResult, TurnsResult } from './jobs.ts';
 import { describeMachine } from './machine.ts';
 import type { Column, IdleMeasured, LatencyMeasured, Results, StreamMeasured, TurnsMeasured } from './measured.ts';
+import { medianRounds, type Measured } from './rounds.ts';
 import { parseOptions, type BenchOptions, type Runtime } from './options.ts';
 import { rssBytes, Sampler, waitForQuiet, type WindowStats } from './proc-stats.ts';
 import { killAllChildren, spawnProcess } from './processes.ts';
@@ -275,7 +276,7 @@ async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured>
   }
 }
 
-function progress(workload: string, column: string, m: object): void {
+function progress(workload: string, column: string, m: object, round: number): void {
   const x = m as Partial<StreamMeasured & LatencyMeasured & TurnsMeasured & IdleMeasured>;
   const bits: string[] = [];
   if (x.chars_per_s !== undefined) bits.push(`${Math.round(x.chars_per_s).toLocaleString('en-US')} chars/s`, `${x.tokens_per_frame} tokens/frame`);
@@ -285,36 +286,46 @@ function progress(workload: string, column: string, m: object): void {
   if (x.rss_per_socket_kib !== undefined) bits.push(`${x.still_open} held`, `${x.rss_per_socket_kib} KiB/socket`, `opened in ${x.opened!.open_ms} ms`);
   bits.push(`saturated: ${x.saturated}`);
   if (x.failures) bits.push(`${x.failures} WRONG: ${x.failure_samples?.join(' | ')}`);
-  log(`  ${((performance.now() / 1000).toFixed(0) + 's').padStart(4)} ${workload.padEnd(7)} ${column.padEnd(9)} ${bits.join(', ')}`);
+  const tag = options.repeat > 1 ? ` ${round}/${options.repeat}` : '';
+  log(`  ${((performance.now() / 1000).toFixed(0) + 's').padStart(4)} ${(workload + tag).padEnd(11)} ${column.padEnd(9)} ${bits.join(', ')}`);
 }
 
 async function main(): Promise<number> {
   const startedAt = new Date();
-  log(`bench: ${options.quick ? 'quick' : 'full'} run; gateway runtimes: ${gatewayRuntimes.join(', ') || 'none'}; agent: ${options.agent}`);
+  log(`bench: ${options.quick ? 'quick' : 'full'} run, ${options.repeat} round${options.repeat > 1 ? 's' : ''} (median reported); gateway runtimes: ${gatewayRuntimes.join(', ') || 'none'}; agent: ${options.agent}`);
   log(`machine: ${machine.cores} cores ${machine.cpu_model}, ${machine.memory_gib} GiB, node ${machine.node}, ${machine.deno ?? 'no deno'}`);
   const results: Results = {};
+  const rounds: Record<string, Record<string, Measured[]>> = {};
   const agent = await startAgent(options.agent);
   try {
+    // Rounds with the columns taking turns, so a change in the machine's load
+    // falls on every column alike; each column reports its median round.
     for (const workload of ['stream', 'latency', 'turns'] as const) {
       if (!options.workloads.includes(workload)) continue;
-      const columns: Record<string, unknown> = {};
-      for (const column of ['direct', ...gatewayRuntimes] as const) {
-        const m = await measure(workload, column, agent);
-        columns[column] = m;
-        progress(workload, column, m);
-      }
-      (results as Record<string, unknown>)[workload] = columns;
-    }
-    if (options.workloads.includes('idle')) {
-      const columns: Partial<Record<Column, IdleMeasured>> = {};
-      for (const rt of bareRuntimes) {
-        for (const column of [`bare-${rt}`, ...(gatewayRuntimes.includes(rt) ? [rt] : [])] as Column[]) {
-          const m = await measureIdle(column, agent);
-          columns[column] = m;
-          progress('idle', column, m);
+      const measured: Record<string, Measured[]> = {};
+      for (let round = 1; round <= options.repeat; round++) {
+        for (const column of ['direct', ...gatewayRuntimes] as const) {
+          const m = await measure(workload, column, agent);
+          (measured[column] ??= []).push(m);
+          progress(workload, column, m, round);
         }
       }
-      results.idle = columns;
+      (results as Record<string, unknown>)[workload] = medianRounds(measured, workload);
+      rounds[workload] = measured;
+    }
+    if (options.workloads.includes('idle')) {
+      const measured: Record<string, Measured[]> = {};
+      for (let round = 1; round <= options.repeat; round++) {
+        for (const rt of bareRuntimes) {
+          for (const column of [`bare-${rt}`, ...(gatewayRuntimes.includes(rt) ? [rt] : [])] as Column[]) {
+            const m = await measureIdle(column, agent);
+            (measured[column] ??= []).push(m);
+            progress('idle', column, m, round);
+          }
+        }
+      }
+      results.idle = medianRounds(measured, 'idle') as Results['idle'];
+      rounds.idle = measured;
     }
   } finally {
     await agent.stop();
@@ -337,6 +348,7 @@ async function main(): Promise<number> {
         started_at: startedAt.toISOString(),
         finished_at: new Date().toISOString(),
         mode: options.quick ? 'quick' : 'full',
+        repeat: options.repeat,
         options,
         machine,
         gateway_runtimes: gatewayRuntimes,
@@ -345,6 +357,7 @@ async function main(): Promise<number> {
         wrong_answers: wrong,
         table: rows,
         results,
+        rounds,
       },
       null,
       2,
