@@ -5,4 +5,5 @@ export { parseConfig, ConfigError, CONFIG_ENV_NAMES, type GatewayConfig } from '
 export { GatewayError, toErrorFrame, toHttpResponse } from './errors.ts';
 export { createAuthenticator } from './auth/authenticate.ts';
 export { mintClientToken } from './auth/mint-token.ts';
-export type { ClientSocket } from './session/client-socket.ts';
+export type { ClientSocket, SocketHandler } from './session/client-socket.ts';
+export type { Upgrade } from './http/ws-route.ts';
