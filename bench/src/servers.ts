@@ -85,16 +85,15 @@ export interface GatewayStart {
 }
 
 /**
- * Starts the gateway on `runtime` with the bench's settings. Log level
- * `warning`: one info line per connection and per turn would be the
- * gateway's own biggest cost here. That also hides the `listening` line,
- * so the port is chosen here and `/health` polled.
+ * Starts the gateway on `runtime` with the bench's settings, on a port the
+ * system picks (its `listening` line, written at any log level, says which).
+ * Log level `warning`: one info line per connection and per turn would be
+ * the gateway's own biggest cost here.
  */
 export async function startGateway(runtime: Runtime, opts: GatewayStart): Promise<Server> {
-  const port = await freePort();
   const env = {
     GATEWAY__HOST: '127.0.0.1',
-    GATEWAY__PORT: String(port),
+    GATEWAY__PORT: '0',
     GATEWAY__AGENT_URL: opts.agentUrl,
     GATEWAY__LOG_LEVEL: 'warning',
   };
@@ -128,7 +127,7 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
     }
     proc = spawnProcess({ name: 'gateway-deno', command: deno, args, cwd: gatewayDir, env: { ...env, NO_COLOR: '1' }, nofile: NOFILE });
   }
-  const url = `http://127.0.0.1:${port}`;
+  const { url } = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
   await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
   if (inspectPort !== undefined && opts.cpuProfName !== undefined) {
     const dir = join(profileDir, opts.cpuProfName);
