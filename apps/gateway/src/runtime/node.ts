@@ -41,6 +41,8 @@ const ADOPTED_EVENTS = ['message', 'close', 'error'] as const;
  * handshake have been replayed through `onMessage` by then, in order.
  */
 function adopt(raw: WebSocket, handler: SocketHandler): void {
+  // By identity, not by count: node-server removes a listener of its own (the
+  // handshake buffer) after `onOpen` as well as adding its dispatchers.
   const before = new Map(ADOPTED_EVENTS.map((event) => [event, new Set(raw.listeners(event))]));
   (raw as AdoptedSocket)[HANDLER] = handler;
   handler.open(new NodeClientSocket(raw));
