@@ -3,6 +3,7 @@ import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gate
 import { GatewayError } from '../errors.ts';
 import type { AgentBodyReader, AgentFetch, AgentResponse } from './agent-fetch.ts';
 import { IdleTimer } from './idle-timer.ts';
+import { createWebAgentFetch } from './web-agent-fetch.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
 
@@ -12,7 +13,7 @@ export interface AgentClientOptions {
   /** Longest silence while the gateway is reading, connect and headers included. */
   streamTimeoutMs: number;
   maxEventBytes: number;
-  /** Defaults to the global `fetch` (which is one). */
+  /** Defaults to the global `fetch`, its body read into a buffer of ours where it can be (`createWebAgentFetch`). */
   fetch?: AgentFetch | typeof globalThis.fetch;
 }
 
@@ -58,7 +59,7 @@ export class AgentClient {
   constructor(options: AgentClientOptions) {
     this.#opts = options;
     // A web `Response` has everything `AgentResponse` names.
-    this.#fetch = (options.fetch ?? globalThis.fetch) as AgentFetch;
+    this.#fetch = (options.fetch as AgentFetch | undefined) ?? createWebAgentFetch();
     this.#streamUrl = `${options.agentUrl}/agent/message/stream`;
   }
 

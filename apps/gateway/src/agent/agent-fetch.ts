@@ -12,6 +12,7 @@ export interface AgentFetchInit {
 }
 
 export interface AgentBodyReader {
+  /** The next bytes; `value` may be reused by the read after it, so use it before reading again. */
   read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
   cancel(): Promise<void>;
 }
