@@ -33,9 +33,9 @@ describe('createWebAgentFetch', () => {
     const byteStream = () => {
       const bytes = encoded();
       let i = 0;
-      return new ReadableStream<Uint8Array>({
+      return new ReadableStream({
         type: 'bytes',
-        pull(controller) {
+        pull(controller: ReadableByteStreamController) {
           if (i < bytes.length) return controller.enqueue(bytes[i++]!);
           controller.close();
           // A BYOB read waiting at the end is answered with no bytes (Streams §4.10).
