@@ -12,6 +12,12 @@ interface JobBase {
   label: string;
 }
 
+/**
+ * The turns workload's unmeasured pass: every session, up to 150 turns each.
+ * After 10 × 50 a gateway still served its first 4,000 turns at half its later rate.
+ */
+export const turnsWarmup = (sessions: number, turns: number) => ({ sessions, turns: Math.min(turns, 150) });
+
 export type Job =
   | (JobBase & { kind: 'stream'; sessions: number; tokens: number; size: number; rounds: number })
   | (JobBase & { kind: 'latency'; sessions: number; intervalMs: number; durationMs: number })

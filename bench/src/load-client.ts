@@ -8,7 +8,7 @@ import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { DirectSession } from './direct-session.ts';
 import { runIdle } from './idle-client.ts';
-import type { ClientMessage, Job, LatencyResult, StreamResult, TurnsResult } from './jobs.ts';
+import { turnsWarmup, type ClientMessage, type Job, type LatencyResult, type StreamResult, type TurnsResult } from './jobs.ts';
 import type { Scenario } from './scenario.ts';
 import { round, summarize } from './stats.ts';
 
@@ -130,12 +130,11 @@ async function main(): Promise<void> {
   if (job.warmup) {
     // Warm-up: the JIT of every process optimizes the paths it will run. The stream
     // workload's rounds kept getting faster after a 10-session warm-up: two full rounds.
-    // Turns: a gateway served its first 4,000 turns at half the rate of the next ones
-    // (2,000 vs 3,800-4,400 turns/s, 20 sessions), so all sessions, 150 turns each.
+    // Turns: see turnsWarmup.
     const warm = await openSessions(`warm-${run}`, job.kind === 'latency' ? Math.min(job.sessions, 10) : job.sessions);
     if (job.kind === 'stream') await streamPass(warm, job.tokens, job.size, 2);
     if (job.kind === 'latency') await latencyPass(warm, job.intervalMs, Math.min(job.durationMs / 2, 1000));
-    if (job.kind === 'turns') await turnsPass(warm, Math.min(job.turns, 150), job.tokens, job.size);
+    if (job.kind === 'turns') await turnsPass(warm, turnsWarmup(job.sessions, job.turns).turns, job.tokens, job.size);
     await closeSessions(warm);
   }
   const sessions = await openSessions(run, job.sessions);

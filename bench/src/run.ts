@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { ClientMessage, IdleOpened, Job, LatencyResult, StreamResult, TurnsResult } from './jobs.ts';
+import { turnsWarmup, type ClientMessage, type IdleOpened, type Job, type LatencyResult, type StreamResult, type TurnsResult } from './jobs.ts';
 import { describeMachine } from './machine.ts';
 import type { Column, IdleMeasured, LatencyMeasured, Results, StreamMeasured, TurnsMeasured } from './measured.ts';
 import { medianRounds, type Measured } from './rounds.ts';
@@ -222,7 +222,8 @@ async function measure(workload: 'stream' | 'latency' | 'turns', column: 'direct
     const o = options.turns;
     const run = await runClient({ ...base, kind: 'turns', timeoutMs: 180_000, sessions: o.sessions, turns: o.turns, tokens: o.tokens, size: o.size }, pids);
     const r = run.result as TurnsResult;
-    const warmTurns = Math.min(o.sessions, 10) * Math.min(o.turns, 50);
+    const warm = turnsWarmup(o.sessions, o.turns);
+    const warmTurns = warm.sessions * warm.turns;
     return withDeath({
       column,
       result: r,
