@@ -1,7 +1,8 @@
 /**
- * The part of `fetch` the agent client uses. The global `fetch` is one; on
- * Node, `runtime/node-agent-fetch.ts` is a lighter one over `node:http`
- * (Node 20's bundled fetch costs several times more CPU per request).
+ * The part of `fetch` the agent client uses. `agent/web-agent-fetch.ts`
+ * wraps the runtime's own `fetch` (Deno); on Node, `runtime/node-agent-fetch.ts`
+ * is a lighter one over undici's `Pool` (Node 20's bundled fetch costs
+ * several times more CPU per request).
  */
 export interface AgentFetchInit {
   method?: string;
