@@ -157,6 +157,15 @@ function describeWindow(window: WindowStats) {
 
 const failuresOf = (r: { failures: number; failure_samples: string[] }) => ({ failures: r.failures, failure_samples: r.failure_samples });
 
+/** What every measured column carries: its result, its window, what saturated, its wrong answers. */
+const measuredBase = <R extends { failures: number; failure_samples: string[] }>(column: Column, window: WindowStats, result: R) => ({
+  column,
+  result,
+  window,
+  ...describeWindow(window),
+  ...failuresOf(result),
+});
+
 /** A server that died during its measured window is a failure of that window, with its last words. */
 function deathOf(server: Server | undefined): string | undefined {
   const child = server?.proc.child;
@@ -199,11 +208,7 @@ async function measure(workload: 'stream' | 'latency' | 'turns', column: 'direct
       const seconds = (sorted[Math.floor(sorted.length / 2)]! * r.rounds) / 1000;
       const gw = run.window.processes.gateway;
       return withDeath({
-        column,
-        result: r,
-        window: run.window,
-        ...describeWindow(run.window),
-        ...failuresOf(r),
+        ...measuredBase(column, run.window, r),
         chars_per_s: round(r.chars / seconds, 0),
         frames_per_s: round(r.frames / seconds, 0),
         tokens_per_frame: r.token_frames > 0 ? round(r.tokens / r.token_frames) : 0,
@@ -217,7 +222,7 @@ async function measure(workload: 'stream' | 'latency' | 'turns', column: 'direct
         pids,
       );
       const r = run.result as LatencyResult;
-      return withDeath({ column, result: r, window: run.window, ...describeWindow(run.window), ...failuresOf(r) }, gateway);
+      return withDeath(measuredBase(column, run.window, r), gateway);
     }
     const o = options.turns;
     const run = await runClient({ ...base, kind: 'turns', timeoutMs: 180_000, sessions: o.sessions, turns: o.turns, tokens: o.tokens, size: o.size }, pids);
@@ -225,11 +230,7 @@ async function measure(workload: 'stream' | 'latency' | 'turns', column: 'direct
     const warm = turnsWarmup(o.sessions, o.turns);
     const warmTurns = warm.sessions * warm.turns;
     return withDeath({
-      column,
-      result: r,
-      window: run.window,
-      ...describeWindow(run.window),
-      ...failuresOf(r),
+      ...measuredBase(column, run.window, r),
       turns_per_s: round(r.turns / (r.duration_ms / 1000), 1),
       agent_connections: await agentConnections(agent),
       turns_sent: warmTurns + o.sessions * o.turns,
