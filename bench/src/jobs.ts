@@ -56,6 +56,8 @@ export interface LatencyResult extends FailureReport {
   steady_p50_ms: number;
   steady_p99_ms: number;
   steady_max_ms: number;
+  /** p99 of the warm-up pass: the same sessions' first turns in a fresh process (no JIT, no open agent connections). */
+  warmup_p99_ms?: number;
 }
 
 export interface TurnsResult extends FailureReport {

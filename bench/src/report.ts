@@ -61,6 +61,7 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
     });
     add('latency', 'max ms', (c) => l[c]?.result.max_ms);
     add('latency', 'p99 ms after each session\'s first 0.5 s', (c) => l[c]?.result.steady_p99_ms);
+    add('latency', 'p99 ms of the warm-up pass (a fresh process, 1 s)', (c) => l[c]?.result.warmup_p99_ms);
     add('latency', 'events measured', (c) => l[c]?.result.samples, { noRatio: true });
     add('latency', 'wrong answers', (c) => l[c]?.failures, { target: '0', pass: (gw) => gw === 0, noRatio: true });
   }

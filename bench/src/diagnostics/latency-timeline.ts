@@ -8,6 +8,7 @@
  */
 import WebSocket from 'ws';
 import { epochNow } from '../clock.ts';
+import { summarize } from '../stats.ts';
 
 const [url, sessionsArg, durationArg] = process.argv.slice(2);
 if (!url?.startsWith('ws://127.') && !url?.startsWith('ws://localhost')) {
@@ -50,6 +51,9 @@ for (const { emitted, latency } of samples) {
   list.push(latency);
   buckets.set(bucket, list);
 }
+const all = summarize(samples.map((s) => s.latency));
+const steady = summarize(samples.filter((s) => s.emitted >= 500).map((s) => s.latency));
+process.stdout.write(`${samples.length} events: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms; emitted from 500 ms on: p99 ${steady.p99.toFixed(2)} ms\n`);
 process.stdout.write('emit ms   events   p50 ms   max ms\n');
 for (const [bucket, list] of [...buckets].sort((a, b) => a[0] - b[0])) {
   list.sort((a, b) => a - b);
