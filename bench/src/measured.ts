@@ -2,8 +2,8 @@ import type { IdleOpened, LatencyResult, StreamResult, TurnsResult } from './job
 import type { Runtime } from './options.ts';
 import type { WindowStats } from './proc-stats.ts';
 
-/** Column of the table: DIRECT or a gateway runtime; BARE servers for idle. */
-export type Column = 'direct' | Runtime | `bare-${Runtime}`;
+/** Column of the table: DIRECT or a gateway runtime; BARE servers for idle; relay floors (`--floor`). */
+export type Column = 'direct' | Runtime | `bare-${Runtime}` | `floor-${Runtime}`;
 
 interface MeasuredBase {
   column: Column;

@@ -13,6 +13,8 @@ export interface BenchOptions {
   out: string | undefined;
   /** Rounds of every workload, the columns taking turns; each column's median round is reported. */
   repeat: number;
+  /** Latency and turns also measure each runtime's relay floor (bench/src/diagnostics/relay-floor.*). */
+  floor: boolean;
   stream: { sessions: number; tokens: number; size: number; rounds: number };
   latency: { sessions: number; intervalMs: number; durationMs: number };
   turns: { sessions: number; turns: number; tokens: number; size: number };
@@ -34,7 +36,7 @@ const QUICK = {
 };
 
 export const USAGE = `pnpm bench [--quick] [--runtimes node,deno] [--workloads stream,latency,turns,idle]
-           [--agent stub|mock] [--idle-sockets N] [--repeat N] [--cpu-prof] [--out FILE]
+           [--agent stub|mock] [--idle-sockets N] [--repeat N] [--floor] [--cpu-prof] [--out FILE]
 
   --quick         smaller counts; finishes in under a minute
   --runtimes      gateway runtimes to run beside DIRECT/BARE (default: node,deno; deno is
@@ -44,6 +46,9 @@ export const USAGE = `pnpm bench [--quick] [--runtimes node,deno] [--workloads s
   --idle-sockets  sockets of the idle workload (default 10000, quick 1000)
   --repeat        rounds of each workload, DIRECT/BARE and the gateways taking turns; each
                   column reports its median round (default 3, quick 1)
+  --floor         latency and turns also measure FLOOR, the smallest relay each runtime
+                  can do with the gateway's transport and no gateway code, as columns
+                  of their own: what any relay costs here, beside what the gateway costs
   --cpu-prof      write gateway CPU profiles to bench/results/profiles/
   --out FILE      the JSON results file (default bench/results/<timestamp>.json)`;
 
@@ -60,6 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     cpuProf: false,
     out: undefined,
     repeat: quick ? 1 : 3,
+    floor: false,
     stream: { ...base.stream },
     latency: { ...base.latency },
     turns: { ...base.turns },
@@ -83,6 +89,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case '--cpu-prof':
         options.cpuProf = true;
+        break;
+      case '--floor':
+        options.floor = true;
         break;
       case '--runtimes':
         options.runtimes = list(value(), ['node', 'deno'] as const, flag);

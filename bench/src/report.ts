@@ -8,6 +8,9 @@ export interface Row {
   base: Partial<Record<Runtime | 'direct', number>>;
   gateway: Partial<Record<Runtime, number>>;
   ratio: Partial<Record<Runtime, number>>;
+  /** `--floor`: the runtime's relay floor, and gateway/floor. */
+  floor: Partial<Record<Runtime, number>>;
+  floorRatio: Partial<Record<Runtime, number>>;
   target: string;
   pass: Partial<Record<Runtime, boolean>>;
 }
@@ -25,18 +28,22 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
     pick: (c: Column) => number | undefined,
     opts: { target?: string; pass?: (gw: number, base: number | undefined, rt: Runtime) => boolean; baseOf?: (rt: Runtime) => Column; noRatio?: boolean } = {},
   ) => {
-    const row: Row = { workload, figure, base: {}, gateway: {}, ratio: {}, target: opts.target ?? '', pass: {} };
+    const row: Row = { workload, figure, base: {}, gateway: {}, ratio: {}, floor: {}, floorRatio: {}, target: opts.target ?? '', pass: {} };
     const direct = opts.baseOf ? undefined : pick('direct');
     if (direct !== undefined) row.base.direct = direct;
     for (const rt of runtimes) {
       const baseCol = opts.baseOf ? opts.baseOf(rt) : 'direct';
       const base = pick(baseCol);
       if (opts.baseOf && base !== undefined) row.base[rt] = base;
+      const floor = opts.baseOf ? undefined : pick(`floor-${rt}`);
+      if (floor !== undefined) row.floor[rt] = floor;
       const gw = pick(rt);
       if (gw === undefined) continue;
       row.gateway[rt] = gw;
       const q = opts.noRatio ? undefined : ratio(gw, base);
       if (q !== undefined) row.ratio[rt] = q;
+      const qf = opts.noRatio ? undefined : ratio(gw, floor);
+      if (qf !== undefined) row.floorRatio[rt] = qf;
       if (opts.pass) row.pass[rt] = opts.pass(gw, base, rt);
     }
     rows.push(row);
@@ -119,8 +126,13 @@ export function renderTables(rows: Row[], gatewayRuntimes: Runtime[], bareRuntim
   let runtimes = gatewayRuntimes;
   const main = rows.filter((r) => r.workload !== 'idle');
   if (main.length > 0) {
-    const head = ['workload', 'figure', 'DIRECT', ...runtimes.flatMap((rt) => [`gateway ${rt}`, `${rt}/DIRECT`]), 'target', ...runtimes];
-    out.push(table(head, main.map((r) => [r.workload, r.figure, fmt(r.base.direct), ...runtimes.flatMap((rt) => [fmt(r.gateway[rt]), fmt(r.ratio[rt])]), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
+    // With --floor: each runtime's relay floor and gateway/FLOOR beside its gateway.
+    const floors = main.some((r) => Object.keys(r.floor).length > 0);
+    const perRuntime = (rt: Runtime) => (floors ? [`FLOOR ${rt}`, `gateway ${rt}`, `${rt}/DIRECT`, `${rt}/FLOOR`] : [`gateway ${rt}`, `${rt}/DIRECT`]);
+    const cells = (r: Row, rt: Runtime) =>
+      floors ? [fmt(r.floor[rt]), fmt(r.gateway[rt]), fmt(r.ratio[rt]), fmt(r.floorRatio[rt])] : [fmt(r.gateway[rt]), fmt(r.ratio[rt])];
+    const head = ['workload', 'figure', 'DIRECT', ...runtimes.flatMap(perRuntime), 'target', ...runtimes];
+    out.push(table(head, main.map((r) => [r.workload, r.figure, fmt(r.base.direct), ...runtimes.flatMap((rt) => cells(r, rt)), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
   }
   const idle = rows.filter((r) => r.workload === 'idle');
   runtimes = bareRuntimes;

@@ -16,7 +16,7 @@ import { rssBytes, Sampler, waitForQuiet, type WindowStats } from './proc-stats.
 import { killAllChildren, spawnProcess } from './processes.ts';
 import { buildRows, renderSaturation, renderTables } from './report.ts';
 import { saturation } from './saturation.ts';
-import { benchDir, denoBinary, denoGatewayArgs, NOFILE, profileDir, repoDir, startAgent, startBare, startGateway, type Server } from './servers.ts';
+import { benchDir, denoBinary, denoGatewayArgs, NOFILE, profileDir, repoDir, startAgent, startBare, startFloor, startGateway, type Server } from './servers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -184,19 +184,27 @@ function withDeath<T extends { failures: number; failure_samples: string[] }>(me
 }
 
 /** One measured workload for one column: DIRECT against the agent, or a fresh gateway in front of it. */
-async function measure(workload: 'stream' | 'latency' | 'turns', column: 'direct' | Runtime, agent: Server): Promise<StreamMeasured | LatencyMeasured | TurnsMeasured> {
+async function measure(
+  workload: 'stream' | 'latency' | 'turns',
+  column: 'direct' | Runtime | `floor-${Runtime}`,
+  agent: Server,
+): Promise<StreamMeasured | LatencyMeasured | TurnsMeasured> {
+  // `gateway`: the process between the client and the agent (the gateway, or a relay floor).
   let gateway: Server | undefined;
   const label = `${workload}-${column}`;
   try {
-    if (column !== 'direct') {
+    if (column === 'node' || column === 'deno') {
       gateway = await startGateway(column, {
         agentUrl: agent.url,
         ...(options.cpuProf ? { cpuProfName: `${label}-${Date.now()}` } : {}),
       });
+    } else if (column !== 'direct') {
+      gateway = await startFloor(column === 'floor-node' ? 'node' : 'deno', agent.url);
     }
     const url = gateway ? gateway.url.replace(/^http/, 'ws') : agent.url;
     const base = { url, target: gateway ? ('ws' as const) : ('direct' as const), warmup: true, label };
-    const pids: Record<string, number> = { agent: agent.proc.pid, ...(gateway ? { gateway: gateway.proc.pid } : {}) };
+    const relay = column.startsWith('floor-') ? 'floor' : 'gateway';
+    const pids: Record<string, number> = { agent: agent.proc.pid, ...(gateway ? { [relay]: gateway.proc.pid } : {}) };
     await resetAgent(agent);
 
     if (workload === 'stream') {
@@ -306,7 +314,9 @@ async function main(): Promise<number> {
       if (!options.workloads.includes(workload)) continue;
       const measured: Record<string, Measured[]> = {};
       for (let round = 1; round <= options.repeat; round++) {
-        for (const column of ['direct', ...gatewayRuntimes] as const) {
+        // --floor: each runtime's relay floor just before its gateway (not for stream: the floor does not coalesce tokens).
+        const floors = options.floor && workload !== 'stream';
+        for (const column of ['direct', ...gatewayRuntimes.flatMap((rt) => (floors ? [`floor-${rt}` as const, rt] : [rt]))] as const) {
           const m = await measure(workload, column, agent);
           (measured[column] ??= []).push(m);
           progress(workload, column, m, round);

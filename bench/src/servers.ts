@@ -138,6 +138,39 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
   return withUrl(proc, url);
 }
 
+/**
+ * The relay FLOOR of `runtime` (`--floor`): bench/src/diagnostics/relay-floor.*,
+ * the smallest relay the runtime can do with the gateway's transport and no
+ * gateway code, on a port the system picks.
+ */
+export async function startFloor(runtime: Runtime, agentUrl: string): Promise<Server> {
+  let proc: Spawned;
+  if (runtime === 'node') {
+    proc = spawnProcess({
+      name: 'floor-node',
+      command: process.execPath,
+      args: ['--import', 'tsx', 'src/diagnostics/relay-floor.node.ts'],
+      cwd: benchDir,
+      env: { AGENT: agentUrl },
+      nofile: NOFILE,
+    });
+  } else {
+    const deno = denoBinary();
+    if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');
+    proc = spawnProcess({
+      name: 'floor-deno',
+      command: deno,
+      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env=AGENT,RELAY_PORT', 'src/diagnostics/relay-floor.deno.ts'],
+      cwd: benchDir,
+      env: { AGENT: agentUrl, NO_COLOR: '1' },
+      nofile: NOFILE,
+    });
+  }
+  const { url } = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
+  await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
+  return withUrl(proc, url, 5000);
+}
+
 /** The BARE WebSocket server of `runtime`: the floor per idle socket. */
 export async function startBare(runtime: Runtime): Promise<Server> {
   let proc: Spawned;

@@ -5,11 +5,14 @@
  * latency-timeline.ts against it and against the gateway.
  *
  *   AGENT=http://127.0.0.1:PORT deno run --allow-net=127.0.0.1 --allow-env=AGENT,RELAY_PORT src/diagnostics/relay-floor.deno.ts
+ *
+ * `pnpm bench --floor` measures it beside the gateway (it answers `GET /health`).
  */
 const agent = Deno.env.get('AGENT') ?? 'http://127.0.0.1:8001';
 const port = Number(Deno.env.get('RELAY_PORT') ?? 0);
 
 Deno.serve({ hostname: '127.0.0.1', port, onListen: ({ port }) => console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` })) }, (request) => {
+  if (new URL(request.url).pathname === '/health') return new Response('ok');
   const { socket, response } = Deno.upgradeWebSocket(request);
   let seq = 0;
   socket.onopen = () => socket.send(JSON.stringify({ type: 'session_started', seq: ++seq }));
