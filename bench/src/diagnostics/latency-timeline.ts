@@ -1,7 +1,8 @@
 /**
  * Where in time the latency goes: `sessions` WebSockets to a gateway (or
- * relay) each run one `ticks` turn at once; prints agent-emit → client-receive
- * latency per 100 ms of emit time (count, p50, max). Shows a start-up burst
+ * relay), once all are open, each run one `ticks` turn at once (as the bench's
+ * latency workload does); prints the p50/p99 and agent-emit → client-receive
+ * latency per 100 ms of emit time from that start (count, p50, max). Shows a start-up burst
  * apart from steady-state delays. Loopback only; bounded by `duration_ms`.
  *
  *   node --import tsx src/diagnostics/latency-timeline.ts ws://127.0.0.1:PORT [sessions=100] [duration_ms=3000]
@@ -18,19 +19,28 @@ if (!url?.startsWith('ws://127.') && !url?.startsWith('ws://localhost')) {
 const sessions = Number(sessionsArg ?? 100);
 const durationMs = Number(durationArg ?? 3000);
 const samples: { emitted: number; latency: number }[] = [];
-const start = epochNow();
+let start = epochNow();
 
 await new Promise<void>((resolve, reject) => {
   let done = 0;
+  let started = 0;
   const timer = setTimeout(() => reject(new Error('not done in time')), durationMs + 30_000);
+  const sockets: WebSocket[] = [];
+  // As the bench does: every session open first, then every turn at once.
+  const go = () => {
+    start = epochNow();
+    const message = JSON.stringify({ type: 'user_message', content: 'timeline', request_id: 'r', metadata: { scenario: { name: 'ticks', interval_ms: 20, duration_ms: durationMs } } });
+    for (const ws of sockets) ws.send(message);
+  };
   for (let i = 0; i < sessions; i++) {
     const ws = new WebSocket(`${url}/ws/timeline-${process.pid}-${i}`, { perMessageDeflate: false });
+    sockets.push(ws);
     ws.on('error', reject);
     ws.on('message', (data) => {
       const receivedAt = epochNow();
       const frame = JSON.parse(String(data)) as { type: string; emitted_at?: number };
       if (frame.type === 'session_started') {
-        ws.send(JSON.stringify({ type: 'user_message', content: 'timeline', request_id: 'r', metadata: { scenario: { name: 'ticks', interval_ms: 20, duration_ms: durationMs } } }));
+        if (++started === sessions) go();
       } else if (frame.type === 'tick' && frame.emitted_at !== undefined) {
         samples.push({ emitted: frame.emitted_at - start, latency: receivedAt - frame.emitted_at });
       } else if (frame.type === 'done' || frame.type === 'error') {

@@ -46,6 +46,9 @@ server.on('upgrade', (request, socket, head) => {
   });
 });
 
+// A signal ends the process normally (so that `node --cpu-prof` writes its profile).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+
 server.listen(Number(process.env.RELAY_PORT ?? 0), '127.0.0.1', () => {
   console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
 });
