@@ -143,51 +143,43 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
  * the smallest relay the runtime can do with the gateway's transport and no
  * gateway code, on a port the system picks.
  */
-export async function startFloor(runtime: Runtime, agentUrl: string): Promise<Server> {
+export function startFloor(runtime: Runtime, agentUrl: string): Promise<Server> {
+  return startScript(runtime, `floor-${runtime}`, 'src/diagnostics/relay-floor', { env: { AGENT: agentUrl }, denoAllowEnv: 'AGENT,RELAY_PORT', health: true });
+}
+
+/** The BARE WebSocket server of `runtime`: the floor per idle socket. */
+export function startBare(runtime: Runtime): Promise<Server> {
+  return startScript(runtime, `bare-${runtime}`, 'src/bare-ws', {});
+}
+
+/**
+ * One of the bench's own servers, `<script>.node.ts` (through tsx) or
+ * `<script>.deno.ts` (loopback network only), once it has written its
+ * `listening` line (and answers `/health`, with `health`).
+ */
+async function startScript(
+  runtime: Runtime,
+  name: string,
+  script: string,
+  opts: { env?: Record<string, string>; denoAllowEnv?: string; health?: boolean },
+): Promise<Server> {
   let proc: Spawned;
   if (runtime === 'node') {
-    proc = spawnProcess({
-      name: 'floor-node',
-      command: process.execPath,
-      args: ['--import', 'tsx', 'src/diagnostics/relay-floor.node.ts'],
-      cwd: benchDir,
-      env: { AGENT: agentUrl },
-      nofile: NOFILE,
-    });
+    proc = spawnProcess({ name, command: process.execPath, args: ['--import', 'tsx', `${script}.node.ts`], cwd: benchDir, env: opts.env, nofile: NOFILE });
   } else {
     const deno = denoBinary();
     if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');
+    const allowEnv = opts.denoAllowEnv === undefined ? [] : [`--allow-env=${opts.denoAllowEnv}`];
     proc = spawnProcess({
-      name: 'floor-deno',
+      name,
       command: deno,
-      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env=AGENT,RELAY_PORT', 'src/diagnostics/relay-floor.deno.ts'],
+      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', ...allowEnv, `${script}.deno.ts`],
       cwd: benchDir,
-      env: { AGENT: agentUrl, NO_COLOR: '1' },
+      env: { ...opts.env, NO_COLOR: '1' },
       nofile: NOFILE,
     });
   }
   const { url } = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
-  await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
+  if (opts.health) await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
   return withUrl(proc, url, 5000);
-}
-
-/** The BARE WebSocket server of `runtime`: the floor per idle socket. */
-export async function startBare(runtime: Runtime): Promise<Server> {
-  let proc: Spawned;
-  if (runtime === 'node') {
-    proc = spawnProcess({ name: 'bare-node', command: process.execPath, args: ['--import', 'tsx', 'src/bare-ws.node.ts'], cwd: benchDir, nofile: NOFILE });
-  } else {
-    const deno = denoBinary();
-    if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');
-    proc = spawnProcess({
-      name: 'bare-deno',
-      command: deno,
-      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', 'src/bare-ws.deno.ts'],
-      cwd: benchDir,
-      env: { NO_COLOR: '1' },
-      nofile: NOFILE,
-    });
-  }
-  const line = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
-  return withUrl(proc, line.url, 5000);
 }
