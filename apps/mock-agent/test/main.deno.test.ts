@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, firstLine } from './process-output.ts';
 import { MockAgentEnvSchema } from '../src/config.ts';
 import { RawConnection, rawPost } from './raw-http.ts';
 import { STREAM_PATH, userMessage } from './helpers.ts';
@@ -99,13 +99,5 @@ describe('main.deno.ts', () => {
     }
   });
 
-  it('exits 1 with a message naming the variable on bad config', async () => {
-    const child = spawnMain({ MOCK_AGENT__PORT: 'eighty' });
-    const stderr = collect(child.stderr!);
-    const stdout = collect(child.stdout!);
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(1);
-    expect(stderr()).toMatch(/MOCK_AGENT__PORT/);
-    expect(stdout()).toBe('');
-  });
+  it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, firstLine } from './process-output.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -38,13 +38,5 @@ describe('main.node.ts', () => {
     }
   });
 
-  it('exits 1 with a message naming the variable on bad config', async () => {
-    const child = spawnMain({ MOCK_AGENT__PORT: 'eighty' });
-    const stderr = collect(child.stderr!);
-    const stdout = collect(child.stdout!);
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(1);
-    expect(stderr()).toMatch(/MOCK_AGENT__PORT/);
-    expect(stdout()).toBe('');
-  });
+  it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
 });

@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
 
 /** The first stdout line of a child process (the `listening` line of an entrypoint). */
 export const firstLine = (child: ChildProcess): Promise<string> =>
@@ -18,3 +20,14 @@ export const collect = (stream: NodeJS.ReadableStream) => {
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return () => text;
 };
+
+/** An entrypoint given an unparseable port exits 1, names the variable on stderr and writes nothing to stdout. */
+export async function expectBadConfigExit(spawnMain: (env: Record<string, string>) => ChildProcess): Promise<void> {
+  const child = spawnMain({ MOCK_AGENT__PORT: 'eighty' });
+  const stderr = collect(child.stderr!);
+  const stdout = collect(child.stdout!);
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(1);
+  expect(stderr()).toMatch(/MOCK_AGENT__PORT/);
+  expect(stdout()).toBe('');
+}
