@@ -41,7 +41,14 @@ export interface IdleMeasured extends MeasuredBase {
   still_open: number;
   rss_before_mb: number;
   rss_held_mb: number;
+  /** (RSS held − RSS before) / sockets, RSS as read (the hold after the last socket opened: 3 s, quick 0.8 s): the handshakes' uncollected garbage included. */
   rss_per_socket_kib: number;
+  /** The same, each RSS read after a full collection: what the server keeps per socket. */
+  rss_before_collected_mb: number;
+  rss_held_collected_mb: number;
+  rss_per_socket_collected_kib: number;
+  /** JS heap in use after those collections, held − before, per socket. */
+  heap_per_socket_collected_kib: number;
 }
 
 export interface Results {

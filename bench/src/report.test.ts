@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Results, TurnsMeasured } from './measured.ts';
+import type { IdleMeasured, Results, TurnsMeasured } from './measured.ts';
 import { buildRows, renderTables } from './report.ts';
 
 const turns = (turnsPerS: number): TurnsMeasured =>
   ({ turns_per_s: turnsPerS, agent_connections: 20, failures: 0, result: { p50_ms: 1, p99_ms: 2 } }) as unknown as TurnsMeasured;
+
+const idle = (asRead: number, collected: number, stillOpen = 10_000): IdleMeasured =>
+  ({
+    rss_per_socket_kib: asRead,
+    rss_per_socket_collected_kib: collected,
+    still_open: stillOpen,
+    failures: 0,
+    opened: { requested: 10_000, opened: stillOpen, refused: 0, errors: 0, open_ms: 3000 },
+  }) as unknown as IdleMeasured;
 
 const turnsRow = (results: Results) => buildRows(results, ['node'], []).find((r) => r.figure === 'turns/s')!;
 
@@ -27,5 +36,21 @@ describe('report', () => {
     const without = renderTables(buildRows({ turns: { direct: turns(1000), node: turns(300) } }, ['node'], []), ['node'], []);
     expect(without).not.toContain('FLOOR');
     expect(without).toContain('| turns | turns/s | 1000 | 300 | 0.30 | ≥ 0.4 × DIRECT | FAIL |');
+  });
+
+  it('judges idle RSS per socket after a full GC, and shows the figure as read beside it', () => {
+    const rows = buildRows({ idle: { 'bare-node': idle(5, 3), node: idle(9, 4) } }, [], ['node']);
+    const collected = rows.find((r) => r.figure === 'RSS per socket KiB, after a full GC')!;
+    expect(collected.ratio.node).toBe(1.33);
+    expect(collected.pass.node).toBe(true);
+    const asRead = rows.find((r) => r.figure.startsWith('RSS per socket KiB, as read'))!;
+    expect(asRead.ratio.node).toBe(1.8);
+    expect(asRead.pass.node).toBeUndefined();
+
+    const over = buildRows({ idle: { 'bare-node': idle(5, 3), node: idle(6, 4.6) } }, [], ['node']);
+    expect(over.find((r) => r.figure === 'RSS per socket KiB, after a full GC')!.pass.node).toBe(false);
+    // A socket lost fails it whatever the memory.
+    const lost = buildRows({ idle: { 'bare-node': idle(5, 3), node: idle(5, 3, 9_999) } }, [], ['node']);
+    expect(lost.find((r) => r.figure === 'RSS per socket KiB, after a full GC')!.pass.node).toBe(false);
   });
 });

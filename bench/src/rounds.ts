@@ -7,7 +7,7 @@ const RANK: Record<'stream' | 'latency' | 'turns' | 'idle', (m: Measured) => num
   stream: (m) => (m as StreamMeasured).chars_per_s,
   latency: (m) => (m as LatencyMeasured).result.p99_ms,
   turns: (m) => (m as TurnsMeasured).turns_per_s,
-  idle: (m) => (m as IdleMeasured).rss_per_socket_kib,
+  idle: (m) => (m as IdleMeasured).rss_per_socket_collected_kib,
 };
 
 /**

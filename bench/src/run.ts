@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { turnsWarmup, type ClientMessage, type IdleOpened, type Job, type LatencyResult, type StreamResult, type TurnsResult } from './jobs.ts';
+import { collectGarbage } from './inspector.ts';
 import { describeMachine } from './machine.ts';
 import type { Column, IdleMeasured, LatencyMeasured, Results, StreamMeasured, TurnsMeasured } from './measured.ts';
 import { medianRounds, type Measured } from './rounds.ts';
@@ -19,6 +20,8 @@ import { saturation } from './saturation.ts';
 import { benchDir, denoBinary, denoGatewayArgs, NOFILE, profileDir, repoDir, startAgent, startBare, startFloor, startGateway, type Server } from './servers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** After a forced collection, before RSS is read: V8 returns freed pages from background tasks. */
+const COLLECTED_SETTLE_MS = 500;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
@@ -83,7 +86,7 @@ for (const note of notes) log(`note: ${note}`);
 interface ClientRun {
   result: Extract<ClientMessage, { event: 'result' }>['result'];
   window: WindowStats;
-  idle?: { opened: IdleOpened; rssBefore: number; rssHeld: number };
+  idle?: { opened: IdleOpened; rssBefore: number; rssHeld: number; rssBeforeCollected: number; rssHeldCollected: number; heapBeforeCollected: number; heapHeldCollected: number };
 }
 
 const medianRss = async (pid: number, samples: number, everyMs: number): Promise<number> => {
@@ -97,7 +100,22 @@ const medianRss = async (pid: number, samples: number, everyMs: number): Promise
 };
 
 /** Runs one load-client process: prepare → ready → go (measured window) → result. */
-async function runClient(job: Job, pids: Record<string, number>, server?: { pid: number; holdMs: number; settleMs: number }): Promise<ClientRun> {
+/** The idle workload's server: RSS read before and while the sockets are held, each time also after a full collection. */
+interface IdleServer {
+  pid: number;
+  inspectUrl: string;
+  holdMs: number;
+  settleMs: number;
+}
+
+/** RSS and JS heap after a full garbage collection: what the process keeps, without garbage V8 has not collected yet. */
+async function collected(server: IdleServer): Promise<{ rss: number; heap: number }> {
+  const { heapUsed } = await collectGarbage(server.inspectUrl);
+  await sleep(COLLECTED_SETTLE_MS);
+  return { rss: await medianRss(server.pid, 5, 100), heap: heapUsed };
+}
+
+async function runClient(job: Job, pids: Record<string, number>, server?: IdleServer): Promise<ClientRun> {
   const client = spawnProcess({
     name: `client ${job.label}`,
     command: process.execPath,
@@ -115,9 +133,11 @@ async function runClient(job: Job, pids: Record<string, number>, server?: { pid:
   try {
     await expect(['ready'], job.timeoutMs);
     let rssBefore = 0;
+    let before = { rss: 0, heap: 0 };
     if (server) {
       await sleep(server.settleMs);
       rssBefore = await medianRss(server.pid, 5, 100);
+      before = await collected(server);
     }
     const quiet = await waitForQuiet(options.quick ? 500 : 30_000);
     if (!quiet.quiet) notes.push(`${job.label}: the machine was still busy (${quiet.busy_cores} cores) before the measured window`);
@@ -129,8 +149,9 @@ async function runClient(job: Job, pids: Record<string, number>, server?: { pid:
       const { opened } = await expect<Extract<ClientMessage, { event: 'opened' }>>(['opened'], job.timeoutMs);
       await sleep(server.holdMs);
       const rssHeld = await medianRss(server.pid, 5, 200);
+      const held = await collected(server);
       client.child.stdin!.write('release\n');
-      idle = { opened, rssBefore, rssHeld };
+      idle = { opened, rssBefore, rssHeld, rssBeforeCollected: before.rss, rssHeldCollected: held.rss, heapBeforeCollected: before.heap, heapHeldCollected: held.heap };
     }
     const { result } = await expect<Extract<ClientMessage, { event: 'result' }>>(['result'], job.timeoutMs);
     const window = sampler.stop();
@@ -248,11 +269,15 @@ async function measure(
   }
 }
 
-/** Idle: a fresh server (BARE or gateway), `sockets` WebSockets opened and held, RSS before and while held. */
+/**
+ * Idle: a fresh server (BARE or gateway), `sockets` WebSockets opened and
+ * held, RSS before and while held: as read, and after a full collection
+ * (through the server's inspector, BARE and gateway alike).
+ */
 async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured> {
   const runtime = (column.startsWith('bare-') ? column.slice(5) : column) as Runtime;
   const isGateway = !column.startsWith('bare-');
-  const server = isGateway ? await startGateway(runtime, { agentUrl: agent.url }) : await startBare(runtime);
+  const server = isGateway ? await startGateway(runtime, { agentUrl: agent.url, inspect: true }) : await startBare(runtime, { inspect: true });
   try {
     const o = options.idle;
     const job: Job = {
@@ -266,7 +291,7 @@ async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured>
       concurrency: o.concurrency,
       gateway: isGateway,
     };
-    const run = await runClient(job, { server: server.proc.pid }, { pid: server.proc.pid, holdMs: o.holdMs, settleMs: o.settleMs });
+    const run = await runClient(job, { server: server.proc.pid }, { pid: server.proc.pid, inspectUrl: server.inspectUrl!, holdMs: o.holdMs, settleMs: o.settleMs });
     const r = run.result as Extract<ClientRun['result'], { kind: 'idle' }>;
     const idle = run.idle!;
     const opened = Math.max(1, idle.opened.opened);
@@ -280,6 +305,10 @@ async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured>
       rss_before_mb: round(idle.rssBefore / 2 ** 20, 1),
       rss_held_mb: round(idle.rssHeld / 2 ** 20, 1),
       rss_per_socket_kib: round((idle.rssHeld - idle.rssBefore) / opened / 1024, 2),
+      rss_before_collected_mb: round(idle.rssBeforeCollected / 2 ** 20, 1),
+      rss_held_collected_mb: round(idle.rssHeldCollected / 2 ** 20, 1),
+      rss_per_socket_collected_kib: round((idle.rssHeldCollected - idle.rssBeforeCollected) / opened / 1024, 2),
+      heap_per_socket_collected_kib: round((idle.heapHeldCollected - idle.heapBeforeCollected) / opened / 1024, 2),
     }, server);
   } finally {
     await server.stop();
@@ -293,7 +322,7 @@ function progress(workload: string, column: string, m: object, round: number): v
   if (x.gateway_cpu_s_per_mtok !== undefined) bits.push(`gateway ${x.gateway_cpu_s_per_mtok} CPU-s/Mtok`);
   if (workload === 'latency' && x.result) bits.push(`p50 ${(x.result as LatencyResult).p50_ms} ms`, `p99 ${(x.result as LatencyResult).p99_ms} ms`);
   if (x.turns_per_s !== undefined) bits.push(`${x.turns_per_s} turns/s`, `${x.agent_connections} agent connections`);
-  if (x.rss_per_socket_kib !== undefined) bits.push(`${x.still_open} held`, `${x.rss_per_socket_kib} KiB/socket`, `opened in ${x.opened!.open_ms} ms`);
+  if (x.rss_per_socket_kib !== undefined) bits.push(`${x.still_open} held`, `${x.rss_per_socket_collected_kib} KiB/socket after GC (${x.rss_per_socket_kib} as read)`, `opened in ${x.opened!.open_ms} ms`);
   bits.push(`saturated: ${x.saturated}`);
   if (x.failures) bits.push(`${x.failures} WRONG: ${x.failure_samples?.join(' | ')}`);
   const tag = options.repeat > 1 ? ` ${round}/${options.repeat}` : '';

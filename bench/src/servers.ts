@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startInspectorProfile } from './inspector-profile.ts';
+import { startInspectorProfile } from './inspector.ts';
 import type { Runtime } from './options.ts';
 import { freePort, spawnProcess, waitForHttp, type Spawned } from './processes.ts';
 
@@ -28,12 +28,15 @@ export interface Server {
   proc: Spawned;
   /** `http://127.0.0.1:port` */
   url: string;
+  /** Its V8 inspector, `http://127.0.0.1:port`, when started with `inspect`. */
+  inspectUrl?: string;
   stop(): Promise<void>;
 }
 
-const withUrl = (proc: Spawned, url: string, graceMs = 15_000, beforeStop?: () => Promise<void>): Server => ({
+const withUrl = (proc: Spawned, url: string, graceMs = 15_000, beforeStop?: () => Promise<void>, inspectPort?: number): Server => ({
   proc,
   url,
+  ...(inspectPort === undefined ? {} : { inspectUrl: `http://127.0.0.1:${inspectPort}` }),
   stop: async () => {
     await beforeStop?.().catch((error: unknown) => process.stderr.write(`profile: ${String(error)}\n`));
     await proc.stop(graceMs);
@@ -82,6 +85,8 @@ export interface GatewayStart {
   agentUrl: string;
   /** Writes a CPU profile of the gateway under bench/results/profiles/<name>/. */
   cpuProfName?: string;
+  /** Opens its V8 inspector on loopback (`Server.inspectUrl`): the idle workload collects garbage through it. */
+  inspect?: boolean;
 }
 
 /**
@@ -98,7 +103,9 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
     GATEWAY__LOG_LEVEL: 'warning',
   };
   let proc: Spawned;
-  let inspectPort: number | undefined;
+  // Deno has no --cpu-prof: its V8 inspector's Profiler does the same.
+  const inspectPort = opts.inspect || (runtime === 'deno' && opts.cpuProfName !== undefined) ? await freePort() : undefined;
+  const inspectArgs = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
   if (runtime === 'node') {
     const prof: string[] = [];
     if (opts.cpuProfName !== undefined) {
@@ -111,7 +118,7 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
       name: 'gateway-node',
       command: process.execPath,
       // BENCH_GATEWAY_NODE_ENTRY: a built gateway (plain JS) instead of the sources through tsx.
-      args: [...prof, ...(process.env.BENCH_GATEWAY_NODE_ENTRY ? [process.env.BENCH_GATEWAY_NODE_ENTRY] : ['--import', 'tsx', 'src/main.node.ts'])],
+      args: [...inspectArgs, ...prof, ...(process.env.BENCH_GATEWAY_NODE_ENTRY ? [process.env.BENCH_GATEWAY_NODE_ENTRY] : ['--import', 'tsx', 'src/main.node.ts'])],
       cwd: gatewayDir,
       env,
       nofile: NOFILE,
@@ -120,22 +127,18 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
     const deno = denoBinary();
     const args = denoGatewayArgs();
     if (deno === undefined || args === undefined) throw new Error('no Deno gateway: apps/gateway has no start:deno script or no deno binary');
-    if (opts.cpuProfName !== undefined) {
-      // Deno has no --cpu-prof: its V8 inspector's Profiler does the same.
-      inspectPort = await freePort();
-      args.splice(1, 0, `--inspect=127.0.0.1:${inspectPort}`);
-    }
+    args.splice(1, 0, ...inspectArgs);
     proc = spawnProcess({ name: 'gateway-deno', command: deno, args, cwd: gatewayDir, env: { ...env, NO_COLOR: '1' }, nofile: NOFILE });
   }
   const { url } = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
   await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
-  if (inspectPort !== undefined && opts.cpuProfName !== undefined) {
+  if (runtime === 'deno' && inspectPort !== undefined && opts.cpuProfName !== undefined) {
     const dir = join(profileDir, opts.cpuProfName);
     mkdirSync(dir, { recursive: true });
     const profile = await startInspectorProfile(`http://127.0.0.1:${inspectPort}`);
-    return withUrl(proc, url, 15_000, () => profile.stop(join(dir, 'deno.cpuprofile')));
+    return withUrl(proc, url, 15_000, () => profile.stop(join(dir, 'deno.cpuprofile')), inspectPort);
   }
-  return withUrl(proc, url);
+  return withUrl(proc, url, 15_000, undefined, inspectPort);
 }
 
 /**
@@ -147,9 +150,9 @@ export function startFloor(runtime: Runtime, agentUrl: string): Promise<Server> 
   return startScript(runtime, `floor-${runtime}`, 'src/diagnostics/relay-floor', { env: { AGENT: agentUrl }, denoAllowEnv: 'AGENT,RELAY_PORT', health: true });
 }
 
-/** The BARE WebSocket server of `runtime`: the floor per idle socket. */
-export function startBare(runtime: Runtime): Promise<Server> {
-  return startScript(runtime, `bare-${runtime}`, 'src/bare-ws', {});
+/** The BARE WebSocket server of `runtime`: the floor per idle socket (with its inspector open, given `inspect`). */
+export function startBare(runtime: Runtime, opts: { inspect?: boolean } = {}): Promise<Server> {
+  return startScript(runtime, `bare-${runtime}`, 'src/bare-ws', { inspect: opts.inspect });
 }
 
 /**
@@ -161,11 +164,13 @@ async function startScript(
   runtime: Runtime,
   name: string,
   script: string,
-  opts: { env?: Record<string, string>; denoAllowEnv?: string; health?: boolean },
+  opts: { env?: Record<string, string>; denoAllowEnv?: string; health?: boolean; inspect?: boolean },
 ): Promise<Server> {
   let proc: Spawned;
+  const inspectPort = opts.inspect ? await freePort() : undefined;
+  const inspectArgs = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
   if (runtime === 'node') {
-    proc = spawnProcess({ name, command: process.execPath, args: ['--import', 'tsx', `${script}.node.ts`], cwd: benchDir, env: opts.env, nofile: NOFILE });
+    proc = spawnProcess({ name, command: process.execPath, args: [...inspectArgs, '--import', 'tsx', `${script}.node.ts`], cwd: benchDir, env: opts.env, nofile: NOFILE });
   } else {
     const deno = denoBinary();
     if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');
@@ -173,7 +178,7 @@ async function startScript(
     proc = spawnProcess({
       name,
       command: deno,
-      args: ['run', '--no-prompt', '--allow-net=127.0.0.1', ...allowEnv, `${script}.deno.ts`],
+      args: ['run', ...inspectArgs, '--no-prompt', '--allow-net=127.0.0.1', ...allowEnv, `${script}.deno.ts`],
       cwd: benchDir,
       env: { ...opts.env, NO_COLOR: '1' },
       nofile: NOFILE,
@@ -181,5 +186,5 @@ async function startScript(
   }
   const { url } = await proc.waitForLine<{ url: string }>(isListening, START_TIMEOUT_MS);
   if (opts.health) await waitForHttp(`${url}/health`, START_TIMEOUT_MS, proc);
-  return withUrl(proc, url, 5000);
+  return withUrl(proc, url, 5000, undefined, inspectPort);
 }
