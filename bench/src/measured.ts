@@ -39,15 +39,17 @@ export interface TurnsMeasured extends MeasuredBase {
 export interface IdleMeasured extends MeasuredBase {
   opened: IdleOpened;
   still_open: number;
+  /** Server RSS before the sockets open, after a full collection. */
   rss_before_mb: number;
+  /** Server RSS while the sockets are held, as read (after the hold: 3 s, quick 0.8 s). */
   rss_held_mb: number;
-  /** (RSS held − RSS before) / sockets, RSS as read (the hold after the last socket opened: 3 s, quick 0.8 s): the handshakes' uncollected garbage included. */
-  rss_per_socket_kib: number;
-  /** The same, each RSS read after a full collection: what the server keeps per socket. */
-  rss_before_collected_mb: number;
+  /** The same after a full collection. */
   rss_held_collected_mb: number;
+  /** (RSS held as read − RSS before) / sockets: the handshakes' garbage V8 has not collected yet included. */
+  rss_per_socket_kib: number;
+  /** (RSS held after a full collection − RSS before) / sockets: what the server keeps per socket. */
   rss_per_socket_collected_kib: number;
-  /** JS heap in use after those collections, held − before, per socket. */
+  /** JS heap in use after the two collections, held − before, per socket. */
   heap_per_socket_collected_kib: number;
 }
 

@@ -86,7 +86,8 @@ for (const note of notes) log(`note: ${note}`);
 interface ClientRun {
   result: Extract<ClientMessage, { event: 'result' }>['result'];
   window: WindowStats;
-  idle?: { opened: IdleOpened; rssBefore: number; rssHeld: number; rssBeforeCollected: number; rssHeldCollected: number; heapBeforeCollected: number; heapHeldCollected: number };
+  /** RSS and JS heap after a full collection before the sockets open; while held, RSS as read and both after a full collection. */
+  idle?: { opened: IdleOpened; before: Collected; rssHeld: number; held: Collected };
 }
 
 const medianRss = async (pid: number, samples: number, everyMs: number): Promise<number> => {
@@ -100,7 +101,7 @@ const medianRss = async (pid: number, samples: number, everyMs: number): Promise
 };
 
 /** Runs one load-client process: prepare → ready → go (measured window) → result. */
-/** The idle workload's server: RSS read before and while the sockets are held, each time also after a full collection. */
+/** The idle workload's server: memory read before the sockets open and while they are held. */
 interface IdleServer {
   pid: number;
   inspectUrl: string;
@@ -109,7 +110,12 @@ interface IdleServer {
 }
 
 /** RSS and JS heap after a full garbage collection: what the process keeps, without garbage V8 has not collected yet. */
-async function collected(server: IdleServer): Promise<{ rss: number; heap: number }> {
+interface Collected {
+  rss: number;
+  heap: number;
+}
+
+async function collected(server: IdleServer): Promise<Collected> {
   const { heapUsed } = await collectGarbage(server.inspectUrl);
   await sleep(COLLECTED_SETTLE_MS);
   return { rss: await medianRss(server.pid, 5, 100), heap: heapUsed };
@@ -132,11 +138,10 @@ async function runClient(job: Job, pids: Record<string, number>, server?: IdleSe
   };
   try {
     await expect(['ready'], job.timeoutMs);
-    let rssBefore = 0;
-    let before = { rss: 0, heap: 0 };
+    let before: Collected = { rss: 0, heap: 0 };
     if (server) {
       await sleep(server.settleMs);
-      rssBefore = await medianRss(server.pid, 5, 100);
+      // Collected first, BARE and gateway alike: start-up garbage is not counted against the sockets.
       before = await collected(server);
     }
     const quiet = await waitForQuiet(options.quick ? 500 : 30_000);
@@ -151,7 +156,7 @@ async function runClient(job: Job, pids: Record<string, number>, server?: IdleSe
       const rssHeld = await medianRss(server.pid, 5, 200);
       const held = await collected(server);
       client.child.stdin!.write('release\n');
-      idle = { opened, rssBefore, rssHeld, rssBeforeCollected: before.rss, rssHeldCollected: held.rss, heapBeforeCollected: before.heap, heapHeldCollected: held.heap };
+      idle = { opened, before, rssHeld, held };
     }
     const { result } = await expect<Extract<ClientMessage, { event: 'result' }>>(['result'], job.timeoutMs);
     const window = sampler.stop();
@@ -271,8 +276,9 @@ async function measure(
 
 /**
  * Idle: a fresh server (BARE or gateway), `sockets` WebSockets opened and
- * held, RSS before and while held: as read, and after a full collection
- * (through the server's inspector, BARE and gateway alike).
+ * held. RSS before (after a full collection) and while held: as read, and
+ * after a full collection. Collections go through the server's inspector,
+ * BARE and gateway alike.
  */
 async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured> {
   const runtime = (column.startsWith('bare-') ? column.slice(5) : column) as Runtime;
@@ -302,13 +308,12 @@ async function measureIdle(column: Column, agent: Server): Promise<IdleMeasured>
       ...failuresOf(r),
       opened: idle.opened,
       still_open: r.still_open,
-      rss_before_mb: round(idle.rssBefore / 2 ** 20, 1),
+      rss_before_mb: round(idle.before.rss / 2 ** 20, 1),
       rss_held_mb: round(idle.rssHeld / 2 ** 20, 1),
-      rss_per_socket_kib: round((idle.rssHeld - idle.rssBefore) / opened / 1024, 2),
-      rss_before_collected_mb: round(idle.rssBeforeCollected / 2 ** 20, 1),
-      rss_held_collected_mb: round(idle.rssHeldCollected / 2 ** 20, 1),
-      rss_per_socket_collected_kib: round((idle.rssHeldCollected - idle.rssBeforeCollected) / opened / 1024, 2),
-      heap_per_socket_collected_kib: round((idle.heapHeldCollected - idle.heapBeforeCollected) / opened / 1024, 2),
+      rss_held_collected_mb: round(idle.held.rss / 2 ** 20, 1),
+      rss_per_socket_kib: round((idle.rssHeld - idle.before.rss) / opened / 1024, 2),
+      rss_per_socket_collected_kib: round((idle.held.rss - idle.before.rss) / opened / 1024, 2),
+      heap_per_socket_collected_kib: round((idle.held.heap - idle.before.heap) / opened / 1024, 2),
     }, server);
   } finally {
     await server.stop();
