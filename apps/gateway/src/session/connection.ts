@@ -26,9 +26,8 @@ export class Connection {
   #state: 'open' | 'closing' | 'closed' = 'open';
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
-  #closedResolve!: () => void;
-  /** Resolves when the socket has closed, whoever closed it. */
-  readonly closed = new Promise<void>((resolve) => (this.#closedResolve = resolve));
+  /** Made when first asked for (shutdown): idle sockets are many, and most never are. */
+  #closed: { promise: Promise<void>; resolve: () => void } | undefined;
   closeCode: number | undefined;
 
   constructor(
@@ -37,6 +36,17 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
   ) {}
+
+  /** Resolves when the socket has closed, whoever closed it. */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.#closed = { promise, resolve };
+      if (this.#state === 'closed') resolve();
+    }
+    return this.#closed.promise;
+  }
 
   get isOpen(): boolean {
     return this.#state === 'open';
@@ -160,7 +170,7 @@ export class Connection {
     this.#clearSlowTimer();
     if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
     this.#killTimer = undefined;
-    this.#closedResolve();
+    this.#closed?.resolve();
   }
 
   #startSlowTimer(): void {
