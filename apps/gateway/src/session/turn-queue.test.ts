@@ -44,6 +44,9 @@ describe('TurnQueue', () => {
 
   it('has() tells whether a request id is queued', () => {
     const queue = new TurnQueue(4);
+    expect(queue.has('r1')).toBe(false);
+    expect(queue.take('r1')).toBeUndefined();
+    expect(queue.shift()).toBeUndefined();
     queue.push(turn('r1'));
     expect(queue.has('r1')).toBe(true);
     expect(queue.has('r2')).toBe(false);

@@ -2,40 +2,41 @@ import type { Turn } from './turn.ts';
 
 /** The turns waiting behind a session's in-flight turn, in arrival order (FIFO), bounded. */
 export class TurnQueue {
-  #items: Turn[] = [];
+  /** Made on the first push: most sessions are idle sockets that never queue a turn. */
+  #items: Turn[] | undefined;
 
   constructor(private readonly capacity: number) {}
 
   get length(): number {
-    return this.#items.length;
+    return this.#items?.length ?? 0;
   }
 
   get isFull(): boolean {
-    return this.#items.length >= this.capacity;
+    return this.length >= this.capacity;
   }
 
   push(turn: Turn): void {
-    this.#items.push(turn);
+    (this.#items ??= []).push(turn);
   }
 
   shift(): Turn | undefined {
-    return this.#items.shift();
+    return this.#items?.shift();
   }
 
   has(requestId: string): boolean {
-    return this.#items.some((turn) => turn.requestId === requestId);
+    return this.#items?.some((turn) => turn.requestId === requestId) ?? false;
   }
 
   /** Removes and returns the turn with this id, if queued. */
   take(requestId: string): Turn | undefined {
-    const index = this.#items.findIndex((turn) => turn.requestId === requestId);
-    return index === -1 ? undefined : this.#items.splice(index, 1)[0];
+    const index = this.#items?.findIndex((turn) => turn.requestId === requestId) ?? -1;
+    return index === -1 ? undefined : this.#items!.splice(index, 1)[0];
   }
 
   /** Removes and returns every queued turn, oldest first. */
   drain(): Turn[] {
-    const items = this.#items;
-    this.#items = [];
+    const items = this.#items ?? [];
+    this.#items = undefined;
     return items;
   }
 }
