@@ -27,7 +27,6 @@ export const nodeRuntime: RuntimePieces = {
 
 const HANDLER = Symbol('agent-gateway.socket-handler');
 type AdoptedSocket = WebSocket & { [HANDLER]: SocketHandler };
-const ADOPTED_EVENTS = ['message', 'close', 'error'] as const;
 
 /**
  * Takes the socket's events over from node-server once it has opened.
@@ -43,20 +42,25 @@ const ADOPTED_EVENTS = ['message', 'close', 'error'] as const;
 function adopt(raw: WebSocket, handler: SocketHandler): void {
   // By identity, not by count: node-server removes a listener of its own (the
   // handshake buffer) after `onOpen` as well as adding its dispatchers.
-  const before = new Map(ADOPTED_EVENTS.map((event) => [event, new Set(raw.listeners(event))]));
+  // Plain arrays: this runs for every upgrade, and its garbage adds up in a connection storm.
+  const before = [raw.listeners('message'), raw.listeners('close'), raw.listeners('error')] as const;
   (raw as AdoptedSocket)[HANDLER] = handler;
   handler.open(new NodeClientSocket(raw));
   queueMicrotask(() => {
-    for (const event of ADOPTED_EVENTS) {
-      for (const listener of raw.listeners(event)) {
-        if (!before.get(event)!.has(listener)) raw.off(event, listener as (...args: unknown[]) => void);
-      }
-    }
+    removeAddedSince(raw, 'message', before[0]);
+    removeAddedSince(raw, 'close', before[1]);
+    removeAddedSince(raw, 'error', before[2]);
     raw.on('message', onMessage);
     raw.on('close', onClose);
     raw.on('error', onError);
     raw.on('pong', onPong);
   });
+}
+
+function removeAddedSince(raw: WebSocket, event: 'message' | 'close' | 'error', before: Function[]): void {
+  for (const listener of raw.listeners(event)) {
+    if (!before.includes(listener)) raw.off(event, listener as (...args: unknown[]) => void);
+  }
 }
 
 function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
