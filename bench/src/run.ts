@@ -100,7 +100,6 @@ const medianRss = async (pid: number, samples: number, everyMs: number): Promise
   return values[Math.floor(values.length / 2)]!;
 };
 
-/** Runs one load-client process: prepare → ready → go (measured window) → result. */
 /** The idle workload's server: memory read before the sockets open and while they are held. */
 interface IdleServer {
   pid: number;
@@ -121,6 +120,7 @@ async function collected(server: IdleServer): Promise<Collected> {
   return { rss: await medianRss(server.pid, 5, 100), heap: heapUsed };
 }
 
+/** Runs one load-client process: prepare → ready → go (measured window) → result. */
 async function runClient(job: Job, pids: Record<string, number>, server?: IdleServer): Promise<ClientRun> {
   const client = spawnProcess({
     name: `client ${job.label}`,

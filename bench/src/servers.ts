@@ -43,6 +43,13 @@ const withUrl = (proc: Spawned, url: string, graceMs = 15_000, beforeStop?: () =
   },
 });
 
+/** A loopback port for a V8 inspector, and the flag that opens it (the same for Node and Deno), when `wanted`. */
+async function inspector(wanted: boolean): Promise<{ inspectPort: number | undefined; inspectArgs: string[] }> {
+  if (!wanted) return { inspectPort: undefined, inspectArgs: [] };
+  const inspectPort = await freePort();
+  return { inspectPort, inspectArgs: [`--inspect=127.0.0.1:${inspectPort}`] };
+}
+
 const isListening = (l: Record<string, unknown>) => l.msg === 'listening' && typeof l.url === 'string';
 
 /** The agent both DIRECT and the gateways talk to. */
@@ -104,8 +111,7 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
   };
   let proc: Spawned;
   // Deno has no --cpu-prof: its V8 inspector's Profiler does the same.
-  const inspectPort = opts.inspect || (runtime === 'deno' && opts.cpuProfName !== undefined) ? await freePort() : undefined;
-  const inspectArgs = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
+  const { inspectPort, inspectArgs } = await inspector(Boolean(opts.inspect) || (runtime === 'deno' && opts.cpuProfName !== undefined));
   if (runtime === 'node') {
     const prof: string[] = [];
     if (opts.cpuProfName !== undefined) {
@@ -167,8 +173,7 @@ async function startScript(
   opts: { env?: Record<string, string>; denoAllowEnv?: string; health?: boolean; inspect?: boolean },
 ): Promise<Server> {
   let proc: Spawned;
-  const inspectPort = opts.inspect ? await freePort() : undefined;
-  const inspectArgs = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
+  const { inspectPort, inspectArgs } = await inspector(Boolean(opts.inspect));
   if (runtime === 'node') {
     proc = spawnProcess({ name, command: process.execPath, args: [...inspectArgs, '--import', 'tsx', `${script}.node.ts`], cwd: benchDir, env: opts.env, nofile: NOFILE });
   } else {
