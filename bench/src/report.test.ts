@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { IdleMeasured, Results, TurnsMeasured } from './measured.ts';
-import { buildRows, renderTables } from './report.ts';
+import type { IdleMeasured, Results, StreamMeasured, TurnsMeasured } from './measured.ts';
+import { buildRows, ratio, renderTables } from './report.ts';
+
+const stream = (charsPerS: number): StreamMeasured => ({ chars_per_s: charsPerS, failures: 0 }) as unknown as StreamMeasured;
 
 const turns = (turnsPerS: number): TurnsMeasured =>
   ({ turns_per_s: turnsPerS, agent_connections: 20, failures: 0, result: { p50_ms: 1, p99_ms: 2 } }) as unknown as TurnsMeasured;
@@ -52,5 +54,19 @@ describe('report', () => {
     // A socket lost fails it whatever the memory.
     const lost = buildRows({ idle: { 'bare-node': idle(5, 3), node: idle(5, 3, 9_999) } }, [], ['node']);
     expect(lost.find((r) => r.figure === 'RSS per socket KiB, after a full GC')!.pass.node).toBe(false);
+  });
+
+  it('shows a ratio near its target precisely enough to tell which side it is on', () => {
+    expect(ratio(5999, 10_000, 0.6)).toBe(0.5999);
+    expect(ratio(6004, 10_000, 0.6)).toBe(0.6004);
+    expect(ratio(6000, 10_000, 0.6)).toBe(0.6);
+    expect(ratio(6789, 10_000, 0.6)).toBe(0.68);
+    expect(ratio(15_004, 10_000, 1.5)).toBe(1.5004);
+    expect(ratio(5999, 10_000)).toBe(0.6);
+
+    const table = (gateway: number) => renderTables(buildRows({ stream: { direct: stream(10_000), node: stream(gateway) } }, ['node'], []), ['node'], []);
+    expect(table(5999)).toContain('| stream | content chars/s | 10000 | 5999 | 0.5999 | ≥ 0.6 × DIRECT | FAIL |');
+    expect(table(6000)).toContain('| stream | content chars/s | 10000 | 6000 | 0.60 | ≥ 0.6 × DIRECT | pass |');
+    expect(table(7000)).toContain('| stream | content chars/s | 10000 | 7000 | 0.70 | ≥ 0.6 × DIRECT | pass |');
   });
 });

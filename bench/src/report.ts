@@ -15,8 +15,20 @@ export interface Row {
   pass: Partial<Record<Runtime, boolean>>;
 }
 
-const r2 = (v: number) => Math.round(v * 100) / 100;
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : r2(a / b));
+const round = (v: number, digits: number) => Number(v.toFixed(digits));
+
+/**
+ * a / b to 2 decimals, or to as many more (up to 6) as it takes for the
+ * rounded ratio to sit on the same side of `limit` as the exact one: the
+ * table never shows 0.5999 as "0.60" beside a FAIL of "≥ 0.6".
+ */
+export function ratio(a: number | undefined, b: number | undefined, limit?: number): number | undefined {
+  if (a === undefined || b === undefined || b === 0) return undefined;
+  const exact = a / b;
+  let digits = 2;
+  while (limit !== undefined && digits < 6 && Math.sign(round(exact, digits) - limit) !== Math.sign(exact - limit)) digits++;
+  return round(exact, digits);
+}
 
 /** The table's rows: figures per column, gateway/DIRECT (or gateway/BARE) ratios, targets of issue 6. */
 export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRuntimes: Runtime[]): Row[] {
@@ -26,7 +38,14 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
     workload: string,
     figure: string,
     pick: (c: Column) => number | undefined,
-    opts: { target?: string; pass?: (gw: number, base: number | undefined, rt: Runtime) => boolean; baseOf?: (rt: Runtime) => Column; noRatio?: boolean } = {},
+    opts: {
+      target?: string;
+      pass?: (gw: number, base: number | undefined, rt: Runtime) => boolean;
+      /** The target's bound on gateway/base, if the target is a ratio: the ratio is shown precisely enough to tell its side. */
+      ratioLimit?: number;
+      baseOf?: (rt: Runtime) => Column;
+      noRatio?: boolean;
+    } = {},
   ) => {
     const row: Row = { workload, figure, base: {}, gateway: {}, ratio: {}, floor: {}, floorRatio: {}, target: opts.target ?? '', pass: {} };
     const direct = opts.baseOf ? undefined : pick('direct');
@@ -40,7 +59,7 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
       const gw = pick(rt);
       if (gw === undefined) continue;
       row.gateway[rt] = gw;
-      const q = opts.noRatio ? undefined : ratio(gw, base);
+      const q = opts.noRatio ? undefined : ratio(gw, base, opts.ratioLimit);
       if (q !== undefined) row.ratio[rt] = q;
       const qf = opts.noRatio ? undefined : ratio(gw, floor);
       if (qf !== undefined) row.floorRatio[rt] = qf;
@@ -52,7 +71,7 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
   const s = results.stream;
   if (s) {
     const ok = (c: Column) => (s[c]?.failures ?? 1) === 0 && (s.direct?.failures ?? 1) === 0;
-    add('stream', 'content chars/s', (c) => s[c]?.chars_per_s, { target: '≥ 0.6 × DIRECT', pass: (gw, d, rt) => d !== undefined && gw >= 0.6 * d && ok(rt) });
+    add('stream', 'content chars/s', (c) => s[c]?.chars_per_s, { target: '≥ 0.6 × DIRECT', ratioLimit: 0.6, pass: (gw, d, rt) => d !== undefined && gw >= 0.6 * d && ok(rt) });
     add('stream', 'frames/s', (c) => s[c]?.frames_per_s);
     add('stream', 'tokens per frame', (c) => s[c]?.tokens_per_frame);
     add('stream', 'gateway CPU s per M tokens', (c) => s[c]?.gateway_cpu_s_per_mtok, { target: '≤ 2 s', pass: (gw) => gw <= 2, noRatio: true });
@@ -76,6 +95,7 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
   if (t) {
     add('turns', 'turns/s', (c) => t[c]?.turns_per_s, {
       target: '≥ 0.4 × DIRECT',
+      ratioLimit: 0.4,
       pass: (gw, d, rt) => d !== undefined && gw >= 0.4 * d && (t[rt]?.failures ?? 1) === 0,
     });
     add('turns', 'turn p50 ms', (c) => t[c]?.result.p50_ms);
@@ -95,6 +115,7 @@ export function buildRows(results: Results, gatewayRuntimes: Runtime[], bareRunt
     // What a socket keeps: RSS read after a full collection, before and while held.
     add('idle', 'RSS per socket KiB, after a full GC', (c) => i[c]?.rss_per_socket_collected_kib, {
       target: '≤ 1.5 × BARE',
+      ratioLimit: 1.5,
       baseOf: bare,
       pass: (gw, b, rt) => b !== undefined && gw <= 1.5 * b && held(rt) && held(bare(rt)),
     });
@@ -122,6 +143,8 @@ const fmt = (v: number | undefined): string => {
   if (abs >= 10) return v.toFixed(1);
   return v.toFixed(2);
 };
+/** A ratio as `ratio()` rounded it: 2 decimals, or the more it kept near a target's bound. */
+const fmtRatio = (v: number | undefined): string => (v !== undefined && Math.abs(v) < 10 && round(v, 2) !== v ? String(v) : fmt(v));
 const verdict = (p: boolean | undefined) => (p === undefined ? '' : p ? 'pass' : 'FAIL');
 
 /** The rows as Markdown tables: one for stream/latency/turns (vs DIRECT), one for idle (vs BARE). */
@@ -134,7 +157,7 @@ export function renderTables(rows: Row[], gatewayRuntimes: Runtime[], bareRuntim
     const floors = main.some((r) => Object.keys(r.floor).length > 0);
     const perRuntime = (rt: Runtime) => (floors ? [`FLOOR ${rt}`, `gateway ${rt}`, `${rt}/DIRECT`, `${rt}/FLOOR`] : [`gateway ${rt}`, `${rt}/DIRECT`]);
     const cells = (r: Row, rt: Runtime) =>
-      floors ? [fmt(r.floor[rt]), fmt(r.gateway[rt]), fmt(r.ratio[rt]), fmt(r.floorRatio[rt])] : [fmt(r.gateway[rt]), fmt(r.ratio[rt])];
+      floors ? [fmt(r.floor[rt]), fmt(r.gateway[rt]), fmtRatio(r.ratio[rt]), fmt(r.floorRatio[rt])] : [fmt(r.gateway[rt]), fmtRatio(r.ratio[rt])];
     const head = ['workload', 'figure', 'DIRECT', ...runtimes.flatMap(perRuntime), 'target', ...runtimes];
     out.push(table(head, main.map((r) => [r.workload, r.figure, fmt(r.base.direct), ...runtimes.flatMap((rt) => cells(r, rt)), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
   }
@@ -142,7 +165,7 @@ export function renderTables(rows: Row[], gatewayRuntimes: Runtime[], bareRuntim
   runtimes = bareRuntimes;
   if (idle.length > 0) {
     const head = ['workload', 'figure', ...runtimes.flatMap((rt) => [`BARE ${rt}`, `gateway ${rt}`, `${rt}/BARE`]), 'target', ...runtimes];
-    out.push(table(head, idle.map((r) => [r.workload, r.figure, ...runtimes.flatMap((rt) => [fmt(r.base[rt]), fmt(r.gateway[rt]), fmt(r.ratio[rt])]), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
+    out.push(table(head, idle.map((r) => [r.workload, r.figure, ...runtimes.flatMap((rt) => [fmt(r.base[rt]), fmt(r.gateway[rt]), fmtRatio(r.ratio[rt])]), r.target, ...runtimes.map((rt) => verdict(r.pass[rt]))])));
   }
   return out.join('\n\n');
 }
