@@ -28,9 +28,31 @@ export interface WsRouteDeps {
 
 const WS_PREFIX = '/ws/';
 
+/** Longest an accepted upgrade holds a place under the connection limit before its socket opens. */
+export const UPGRADE_OPEN_TIMEOUT_MS = 10_000;
+
+/**
+ * Upgrades accepted whose socket has not opened yet. Deno opens a socket
+ * only after its 101 has gone out, so without this, upgrades arriving
+ * together would all pass the `GATEWAY__MAX_CONNECTIONS` check (§1).
+ */
+class OpeningUpgrades {
+  count = 0;
+
+  /** Holds a place until `handler` settles it (open, close or error), or the timeout passes. */
+  reserve(handler: RouteSocketHandler): void {
+    this.count++;
+    const timer = setTimeout(() => handler.settle(), UPGRADE_OPEN_TIMEOUT_MS);
+    // Not a reason for Node to stay up.
+    (timer as { unref?: () => void }).unref?.();
+    handler.pending = { gate: this, timer };
+  }
+}
+
 /** `GET /ws/{session_id}`: the upgrade checks of protocol.md §1, in order, then the socket's events. */
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
+  const opening = new OpeningUpgrades();
   const refuse = (error: GatewayError, c: Context) => {
     deps.metrics.errorsTotal.inc({ code: error.code });
     log.info('upgrade refused', { code: error.code, url: redactUrl(c.req.url), origin: c.req.header('origin') });
@@ -39,13 +61,32 @@ export function createWsHandler(deps: WsRouteDeps) {
 
   const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
     if (deps.sessions.shuttingDown) return refuse(new GatewayError('shutting_down', 'the gateway is shutting down'), c);
-    if (deps.sessions.openConnections >= deps.config.maxConnections) {
+    if (deps.sessions.openConnections + opening.count >= deps.config.maxConnections) {
       return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'), c);
     }
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
     }
-    return deps.upgrade(c, new RouteSocketHandler(sessionId, deps.sessions, log));
+    const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
+    opening.reserve(handler);
+    let answer: Response | Promise<Response>;
+    try {
+      answer = deps.upgrade(c, handler);
+    } catch (error) {
+      handler.settle();
+      throw error;
+    }
+    // A refused handshake (400, 426…) opens no socket. Node's helper answers 200, Deno 101.
+    const settleIfRefused = (response: Response) => {
+      if (response.status >= 300) handler.settle();
+      return response;
+    };
+    return answer instanceof Promise
+      ? answer.then(settleIfRefused, (error: unknown) => {
+          handler.settle();
+          throw error;
+        })
+      : settleIfRefused(answer);
   };
 
   return (c: Context): Response | Promise<Response> => {
@@ -81,6 +122,8 @@ export function pathOf(url: string): string {
 /** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */
 class RouteSocketHandler implements SocketHandler {
   #connection: Connection | undefined;
+  /** The place this upgrade holds under the connection limit until its socket opens. */
+  pending: { gate: OpeningUpgrades; timer: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(
     private readonly sessionId: string,
@@ -88,7 +131,17 @@ class RouteSocketHandler implements SocketHandler {
     private readonly log: ReturnType<typeof loggers.session>,
   ) {}
 
+  /** Gives the place back: the socket opened (and counts itself now), or never will. */
+  settle(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    pending.gate.count--;
+  }
+
   open(socket: ClientSocket): void {
+    this.settle();
     try {
       this.#connection = this.sessions.open(this.sessionId, socket);
     } catch (error) {
@@ -106,6 +159,7 @@ class RouteSocketHandler implements SocketHandler {
   }
 
   close(code: number, reason: string): void {
+    this.settle();
     if (this.#connection === undefined) return;
     try {
       this.sessions.closed(this.#connection, code, reason);
@@ -119,6 +173,7 @@ class RouteSocketHandler implements SocketHandler {
   }
 
   error(error: unknown): void {
+    this.settle();
     this.log.debug('socket error', { session_id: this.sessionId, error: String(error) });
   }
 

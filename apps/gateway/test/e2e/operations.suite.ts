@@ -80,6 +80,31 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('holds upgrades that arrive together to MAX_CONNECTIONS too', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_CONNECTIONS: '2' }, async (gateway) => {
+          // All six start before any has opened: a socket not yet open still takes a place.
+          const sessions = Array.from({ length: 6 }, () => uniqueSession());
+          const attempts = await Promise.allSettled(sessions.map((id) => connect(gateway.wsUrl(id))));
+          const opened = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+          try {
+            expect(opened).toHaveLength(2);
+            const refusals = attempts.flatMap((a) => (a.status === 'rejected' ? [String((a.reason as Error).message)] : []));
+            expect(refusals).toEqual(Array(4).fill('upgrade refused: 503'));
+            // The refused ones hold no place: once one socket has closed, one more opens.
+            const first = sessions[attempts.findIndex((a) => a.status === 'fulfilled')]!;
+            const closedLog = gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === first);
+            await opened[0]!.close();
+            await closedLog;
+            const next = await connect(gateway.wsUrl(uniqueSession()));
+            await next.close();
+          } finally {
+            await Promise.all(opened.map((c) => c.close()));
+          }
+        }),
+      );
+    });
+
     it('stops reading the agent while the client does not read, and delivers everything once it does', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30', GATEWAY__AGENT_STREAM_TIMEOUT: '1' }, async (gateway) => {
