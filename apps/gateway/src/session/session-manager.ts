@@ -73,6 +73,8 @@ export class SessionManager {
     connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
     this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size });
     this.#ensurePinging();
+    // Upgraded before shutdown began but opened after it (Deno opens after the 101): closed as any idle socket is.
+    if (this.#shuttingDown) session.beginShutdown();
     return connection;
   }
 
