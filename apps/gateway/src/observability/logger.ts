@@ -49,7 +49,31 @@ export function configureLogging(level: LogLevelName, write: (line: string) => v
   });
 }
 
-/** A URL fit for a log line: the query's `access_token` (a client credential) is redacted (protocol.md §9). */
+/**
+ * A URL fit for a log line: the value of every query parameter whose name
+ * decodes to `access_token` (a client credential, protocol.md §9) is
+ * redacted. Names are decoded as `URLSearchParams` decodes them, which is how
+ * the token is read: `access%5Ftoken=` is the same parameter.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[REDACTED]');
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const hash = url.indexOf('#', query);
+  const end = hash < 0 ? url.length : hash;
+  const pairs = url.slice(query + 1, end).split('&');
+  let redacted = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const eq = pairs[i]!.indexOf('=');
+    if (eq < 0) continue;
+    const name = pairs[i]!.slice(0, eq);
+    if (decodeQueryName(name).toLowerCase() === 'access_token') {
+      pairs[i] = `${name}=[REDACTED]`;
+      redacted = true;
+    }
+  }
+  return redacted ? `${url.slice(0, query + 1)}${pairs.join('&')}${url.slice(end)}` : url;
 }
+
+/** `+` is a space and each valid `%XX` its byte; a malformed escape stays as written (as `URLSearchParams` does). */
+const decodeQueryName = (name: string): string =>
+  name.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
