@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
 
@@ -50,5 +50,73 @@ describe('Connection.closed', () => {
     expect(connection.send({ type: 'pong' })).toBe(0);
     expect(raw.calls).toEqual(['send {"type":"pong","seq":1}']);
     expect(connection.closeCode).toBe(1006);
+  });
+});
+
+describe('Connection flow control', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A socket whose buffer the test sets; `drained` as Node's adapter has it, or none (Deno: polled). */
+  const buffered = (withDrain: boolean) => {
+    const raw = { ...socket(), bufferedAmount: 0, drains: 0 };
+    if (withDrain) {
+      let drain: (() => void) | undefined;
+      Object.assign(raw, { drained: () => new Promise<void>((resolve) => (drain = resolve)) });
+      return Object.assign(raw, { drain: () => (raw.drains++, drain?.()) });
+    }
+    return Object.assign(raw, { drain: () => void raw.drains++ });
+  };
+
+  for (const withDrain of [true, false]) {
+    const runtime = withDrain ? 'drain event' : 'polled';
+    it(`times a slow consumer from when it last went over the limit, not from an earlier episode (${runtime})`, async () => {
+      vi.useFakeTimers();
+      const raw = buffered(withDrain);
+      const slow: number[] = [];
+      const connection = new Connection('s1', raw, { maxBufferedBytes: 100, slowClientTimeoutMs: 1000 }, () => void slow.push(Date.now()));
+      const start = Date.now();
+      // A turn ends with the buffer over the limit; nothing waits for it to drain.
+      raw.bufferedAmount = 500;
+      connection.send({ type: 'done' });
+      await vi.advanceTimersByTimeAsync(100);
+      raw.bufferedAmount = 0;
+      raw.drain();
+      await vi.advanceTimersByTimeAsync(20);
+      // Over the limit again at 900 ms: the clock starts again from here.
+      await vi.advanceTimersByTimeAsync(780);
+      raw.bufferedAmount = 500;
+      connection.send({ type: 'token', content: 'x' });
+      await vi.advanceTimersByTimeAsync(700);
+      expect(slow).toEqual([]);
+      await vi.advanceTimersByTimeAsync(400);
+      expect(slow.map((t) => t - start)).toEqual([1900]);
+    });
+
+    it(`stops waiting for a drain once the socket starts closing (${runtime})`, async () => {
+      const raw = buffered(withDrain);
+      const connection = new Connection('s1', raw, { maxBufferedBytes: 100, slowClientTimeoutMs: 60_000 }, () => undefined);
+      raw.bufferedAmount = 500;
+      connection.send({ type: 'token', content: 'x' });
+      const drained = connection.waitForDrain();
+      expect(await state(drained)).toBe('pending');
+      // A takeover: the client never reads again, the turn must not wait for it.
+      connection.close(4001);
+      expect(await state(drained)).toBe('closed');
+    });
+  }
+
+  it('resolves a wait for a drain once the buffer is back under the limit', async () => {
+    const raw = buffered(true);
+    const connection = new Connection('s1', raw, { maxBufferedBytes: 100, slowClientTimeoutMs: 60_000 }, () => undefined);
+    raw.bufferedAmount = 500;
+    connection.send({ type: 'token', content: 'x' });
+    const drained = connection.waitForDrain();
+    expect(connection.waitForDrain()).toBe(drained);
+    expect(await state(drained)).toBe('pending');
+    raw.bufferedAmount = 0;
+    raw.drain();
+    expect(await state(drained)).toBe('closed');
   });
 });

@@ -26,6 +26,8 @@ export class Connection {
   #state: 'open' | 'closing' | 'closed' = 'open';
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While over the buffer limit: resolves when back under it; `wake` ends it early (the socket is closing). */
+  #draining: { promise: Promise<void>; wake: () => void } | undefined;
   /** Made when first asked for (shutdown): idle sockets are many, and most never are. */
   #closed: { promise: Promise<void>; resolve: () => void } | undefined;
   closeCode: number | undefined;
@@ -94,10 +96,14 @@ export class Connection {
     return text.length;
   }
 
-  /** Over the limit: the slow-consumer clock runs; back under it: stopped. */
+  /**
+   * Over the limit: the slow-consumer clock runs, and the buffer is watched
+   * until it is back under the limit, which stops the clock, whether or not a
+   * turn is still sending (one may end with the buffer full).
+   */
   #watchBuffer(): void {
     if (this.isOverLimit) {
-      if (this.#slowTimer === undefined) this.#startSlowTimer();
+      if (this.#slowTimer === undefined) void this.#overLimit();
     } else if (this.#slowTimer !== undefined) {
       this.#clearSlowTimer();
     }
@@ -107,32 +113,43 @@ export class Connection {
     return this.send(body as unknown as Record<string, unknown>);
   }
 
-  /** Resolves once the send buffer is at or below the limit, or the socket is no longer open. */
+  /** Resolves once the send buffer is at or below the limit, or the socket is no longer open (closing included). */
   waitForDrain(): Promise<void> {
     if (!this.isOverLimit || this.#state !== 'open') return Promise.resolve();
+    return this.#overLimit();
+  }
+
+  /** The slow-consumer clock runs (started if it was not) and the buffer is watched until back under the limit. */
+  #overLimit(): Promise<void> {
     if (this.#slowTimer === undefined) this.#startSlowTimer();
+    return this.#draining?.promise ?? this.#watchDrain();
+  }
+
+  /** One watch per episode over the limit: ends when the buffer is back under it or the socket stops being open. */
+  #watchDrain(): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const pause = () => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, DRAIN_POLL_MS)), woken]);
     const drained = this.socket.drained;
-    if (drained !== undefined) {
-      return (async () => {
+    const draining = { promise: Promise.resolve(), wake };
+    this.#draining = draining;
+    draining.promise = (async () => {
+      try {
         while (this.#state === 'open' && this.isOverLimit) {
-          await drained.call(this.socket);
-          // ws may still hold frames of its own after the socket drained; never spin.
-          if (this.#state === 'open' && this.isOverLimit) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+          if (drained !== undefined) {
+            await Promise.race([drained.call(this.socket), woken]);
+            // ws may still hold frames of its own after the socket drained; never spin.
+            if (this.#state === 'open' && this.isOverLimit) await pause();
+          } else {
+            await pause();
+          }
         }
+      } finally {
+        if (this.#draining === draining) this.#draining = undefined;
         if (!this.isOverLimit) this.#clearSlowTimer();
-      })();
-    }
-    return new Promise((resolve) => {
-      const poll = () => {
-        if (this.#state !== 'open') return resolve();
-        if (!this.isOverLimit) {
-          this.#clearSlowTimer();
-          return resolve();
-        }
-        setTimeout(poll, DRAIN_POLL_MS);
-      };
-      setTimeout(poll, DRAIN_POLL_MS);
-    });
+      }
+    })();
+    return draining.promise;
   }
 
   /** Starts the closing handshake; destroys the socket if it has not completed in 5 s. */
@@ -141,6 +158,7 @@ export class Connection {
     this.#state = 'closing';
     this.closeCode = code;
     this.#clearSlowTimer();
+    this.#draining?.wake();
     try {
       this.socket.close(code, reason);
     } catch {
@@ -168,6 +186,7 @@ export class Connection {
     this.#state = 'closed';
     this.closeCode ??= code;
     this.#clearSlowTimer();
+    this.#draining?.wake();
     if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
     this.#killTimer = undefined;
     this.#closed?.resolve();
