@@ -150,7 +150,9 @@ export class Session {
     if (this.hooks.isShuttingDown()) {
       return this.#sendError(connection, new GatewayError('shutting_down', 'the gateway is shutting down; send it again to another instance'), requestId);
     }
-    if (this.inflight !== undefined && this.queue.isFull) {
+    // An in-flight turn that has ended (its upstream request still closing:
+    // after its terminal frame, or abandoned by a takeover) does not count.
+    if (this.queue.isFull(this.inflight === undefined || this.inflight.finished)) {
       return this.#sendError(
         connection,
         new GatewayError('queue_full', `${this.hooks.maxQueuedMessages} turns already wait in this session`, {

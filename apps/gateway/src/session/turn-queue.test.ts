@@ -26,20 +26,31 @@ describe('TurnQueue', () => {
 
   it('is full at its capacity and not full again once a turn leaves', () => {
     const queue = new TurnQueue(2);
-    expect(queue.isFull).toBe(false);
+    expect(queue.isFull()).toBe(false);
     queue.push(turn('r1'));
-    expect(queue.isFull).toBe(false);
+    expect(queue.isFull()).toBe(false);
     queue.push(turn('r2'));
-    expect(queue.isFull).toBe(true);
+    expect(queue.isFull()).toBe(true);
     queue.shift();
-    expect(queue.isFull).toBe(false);
+    expect(queue.isFull()).toBe(false);
     queue.push(turn('r3'));
-    expect(queue.isFull).toBe(true);
+    expect(queue.isFull()).toBe(true);
     queue.take('r2');
-    expect(queue.isFull).toBe(false);
+    expect(queue.isFull()).toBe(false);
     queue.push(turn('r4'));
     queue.drain();
-    expect(queue.isFull).toBe(false);
+    expect(queue.isFull()).toBe(false);
+  });
+
+  it('does not count the first turn as waiting when no live turn is in flight', () => {
+    const queue = new TurnQueue(2);
+    queue.push(turn('r1'));
+    queue.push(turn('r2'));
+    expect(queue.isFull()).toBe(true);
+    // The in-flight turn has ended: r1 is next, only r2 waits.
+    expect(queue.isFull(true)).toBe(false);
+    queue.push(turn('r3'));
+    expect(queue.isFull(true)).toBe(true);
   });
 
   it('has() tells whether a request id is queued', () => {

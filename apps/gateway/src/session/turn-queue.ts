@@ -11,8 +11,14 @@ export class TurnQueue {
     return this.#items?.length ?? 0;
   }
 
-  get isFull(): boolean {
-    return this.length >= this.capacity;
+  /**
+   * Whether `capacity` turns already wait. `firstIsNext`: no live turn is in
+   * flight (the last one has ended and its upstream is closing), so the
+   * first queued turn is the one the client waits on, not a waiting one.
+   */
+  isFull(firstIsNext = false): boolean {
+    const waiting = firstIsNext ? Math.max(0, this.length - 1) : this.length;
+    return waiting >= this.capacity;
   }
 
   push(turn: Turn): void {
