@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
 import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
 import { GatewayError } from '../errors.ts';
-import { createNodeAgentFetch } from './node-agent-fetch.ts';
+import { AGENT_POOL_OPTIONS, createNodeAgentFetch } from './node-agent-fetch.ts';
 
 const message = (id: string, scenario: unknown): AgentMessage => ({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario } });
 
@@ -16,6 +18,11 @@ async function collect(client: AgentClient, id: string, scenario: unknown, signa
 }
 
 describe('createNodeAgentFetch', () => {
+  it('leaves every timeout to AgentClient: undici gives up on no connect, headers or body of its own', () => {
+    // undici's default connect timeout (10 s) would end a hung connect as agent_unavailable, before AGENT_STREAM_TIMEOUT.
+    expect(AGENT_POOL_OPTIONS).toMatchObject({ connectTimeout: 0, headersTimeout: 0, bodyTimeout: 0 });
+  });
+
   it('reuses one keep-alive connection for sequential requests, body drained after the terminal event', async () => {
     const agent = await startMockAgent({ port: 0, tokenDelayMs: 0 });
     try {
@@ -57,5 +64,34 @@ describe('createNodeAgentFetch', () => {
     const error = await collect(client, 'r', 'tokens').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: 'agent_unavailable', message: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('a connect that never completes ends at the idle timeout as agent_timeout, and an abort ends it at once', async () => {
+    // A listener whose process never accepts: once its backlog (1) is full, the kernel drops new SYNs.
+    const child = spawn(
+      process.execPath,
+      ['-e', `const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+        process.stdout.write(s.address().port + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); });`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const fill: Socket[] = [];
+    try {
+      const port = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()))));
+      // Two connections fill the accept queue; the gateway's is the next.
+      await Promise.all([0, 1].map(() => new Promise<void>((resolve) => fill.push(connect(port, '127.0.0.1', () => resolve()).on('error', () => undefined)))));
+      const url = `http://127.0.0.1:${port}`;
+      const client = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 300, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const timedOut = await collect(client, 'r1', 'tokens').catch((e: unknown) => e);
+      expect(timedOut).toMatchObject({ code: 'agent_timeout' });
+
+      const patient = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 60_000, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const cancel = new AbortController();
+      const aborted = collect(patient, 'r2', 'tokens', cancel.signal).catch((e: unknown) => e);
+      cancel.abort();
+      expect(await aborted).toBeInstanceOf(UpstreamAborted);
+    } finally {
+      for (const socket of fill) socket.destroy();
+      child.kill();
+    }
   });
 });

@@ -3,14 +3,23 @@ import { Pool } from 'undici';
 import type { AgentBodyReader, AgentFetch, AgentResponse } from '../agent/agent-fetch.ts';
 
 /**
+ * undici's own timeouts are off, connect included (its default gives up on a
+ * connect after 10 s, reported as a connect failure): `AgentClient`'s idle
+ * timer is the one rule, and it reports silence, connect included, as
+ * `agent_timeout`.
+ */
+export const AGENT_POOL_OPTIONS = { connections: null, connectTimeout: 0, headersTimeout: 0, bodyTimeout: 0 } as const;
+
+/**
  * `AgentFetch` over undici's `Pool` (the HTTP client Node's own `fetch` is
  * built on, without the Fetch API layers): 55 µs of CPU per request against
  * 95 µs for `node:http` with a keep-alive agent (20 clients posting to the
  * bench's agent; docs/performance.md, round 2). Connections to the agent are kept alive and
  * reused (protocol.md §3), redirects are never followed, and an abort
  * destroys the request's connection, so the agent sees it closed at once.
- * undici's own header and body timeouts are off: `AgentClient`'s idle timer
- * is the one rule, and it does not count time the gateway is not reading.
+ * undici's own connect, header and body timeouts are off (`AGENT_POOL_OPTIONS`):
+ * `AgentClient`'s idle timer is the one rule, and it does not count time the
+ * gateway is not reading.
  */
 export function createNodeAgentFetch(): AgentFetch {
   const pools = new Map<string, Pool>();
@@ -26,22 +35,43 @@ export function createNodeAgentFetch(): AgentFetch {
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: null, headersTimeout: 0, bodyTimeout: 0 });
+      pool = new Pool(origin, AGENT_POOL_OPTIONS);
       pools.set(origin, pool);
     }
     return pool;
   };
 
-  return async (url, init) => {
+  return (url, init) => {
     const { origin, path } = targetOf(url);
-    const res = await poolFor(origin).request({
+    const request = poolFor(origin).request({
       path,
       method: (init.method ?? 'GET') as 'GET' | 'POST',
       headers: init.headers,
       body: init.body,
       signal: init.signal,
     });
-    return toResponse(res.statusCode, res.headers, res.body);
+    const signal = init.signal;
+    // undici acts on an abort only once the request has a connection: while a
+    // connect hangs, it would wait for the connect. The caller hears of the
+    // abort at once; undici still aborts the request before writing it.
+    return new Promise<AgentResponse>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal.reason);
+        request.then((res) => res.body.destroy(), ignore);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      request.then(
+        (res) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(toResponse(res.statusCode, res.headers, res.body));
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   };
 }
 
