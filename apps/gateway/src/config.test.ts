@@ -37,19 +37,21 @@ function configError(env: Record<string, string>): ConfigError {
 
 const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten'];
 const NEGATIVE = ['-1', '-0.5'];
+// Longer than a timer can wait (2^31 - 1 ms): it would fire at once.
+const TOO_LONG = ['2147484', '3000000', '99999999999'];
 
 // Every value here must be refused, with the variable named.
 const BAD_VALUES: Record<string, string[]> = {
   // Seconds, > 0.
-  GATEWAY__REQUEST_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
-  GATEWAY__AGENT_STREAM_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
-  GATEWAY__SLOW_CLIENT_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.0'],
+  GATEWAY__REQUEST_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, ...TOO_LONG, '0', '0.0'],
+  GATEWAY__AGENT_STREAM_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, ...TOO_LONG, '0', '0.0'],
+  GATEWAY__SLOW_CLIENT_TIMEOUT: [...NOT_A_NUMBER, ...NEGATIVE, ...TOO_LONG, '0', '0.0'],
   // Seconds, 0 allowed.
-  GATEWAY__WS_PING_INTERVAL: [...NOT_A_NUMBER, ...NEGATIVE],
-  GATEWAY__SHUTDOWN_GRACE: [...NOT_A_NUMBER, ...NEGATIVE],
+  GATEWAY__WS_PING_INTERVAL: [...NOT_A_NUMBER, ...NEGATIVE, ...TOO_LONG],
+  GATEWAY__SHUTDOWN_GRACE: [...NOT_A_NUMBER, ...NEGATIVE, ...TOO_LONG],
   // Integers, 0 allowed.
   GATEWAY__PORT: [...NOT_A_NUMBER, ...NEGATIVE, '1.5', '8000.0', '65536', '99999'],
-  GATEWAY__TOKEN_BUFFER_FLUSH_MS: [...NOT_A_NUMBER, ...NEGATIVE, '1.5', '16ms'],
+  GATEWAY__TOKEN_BUFFER_FLUSH_MS: [...NOT_A_NUMBER, ...NEGATIVE, '1.5', '16ms', '2147483648'],
   // Integers ≥ 1.
   GATEWAY__TOKEN_BUFFER_MAX_CHARS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1.5', '99999999999999999999'],
   GATEWAY__MAX_QUEUED_MESSAGES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '2.5'],
@@ -59,6 +61,8 @@ const BAD_VALUES: Record<string, string[]> = {
   GATEWAY__MAX_CONNECTIONS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '10.5'],
   GATEWAY__AGENT_URL: ['ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost'],
   GATEWAY__LOG_LEVEL: ['trace', 'verbose', 'warnings', 'fatal', 'critical'],
+  // Set, it turns the origin check on: a list of no origin is a mistake, not "off".
+  GATEWAY__ALLOWED_ORIGINS: [',', ' , ', ',,,'],
 };
 
 // Free text: any value is valid.
@@ -67,7 +71,6 @@ const TEXT_VARIABLES = [
   'GATEWAY__AGENT_HEALTH_PATH',
   'GATEWAY__INTERNAL_API_KEY',
   'GATEWAY__CLIENT_JWT_SECRET',
-  'GATEWAY__ALLOWED_ORIGINS',
 ];
 
 const SECONDS: [string, keyof GatewayConfig][] = [
@@ -187,6 +190,14 @@ describe('parseConfig', () => {
     ['Error', 'error'],
   ])('reads log level %j as %j', (value, expected) => {
     expect(parseConfig({ GATEWAY__LOG_LEVEL: value }).logLevel).toBe(expected);
+  });
+
+  it.each(SECONDS)('%s accepts up to the longest a timer can wait, 2147483 s', (variable, key) => {
+    expect(parseConfig({ [variable]: '2147483' })[key]).toBe(2_147_483_000);
+  });
+
+  it('TOKEN_BUFFER_FLUSH_MS accepts up to the longest a timer can wait, 2^31 - 1 ms', () => {
+    expect(parseConfig({ GATEWAY__TOKEN_BUFFER_FLUSH_MS: '2147483647' }).tokenBufferFlushMs).toBe(2_147_483_647);
   });
 
   it('splits ALLOWED_ORIGINS on commas and trims each entry', () => {

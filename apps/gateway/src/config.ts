@@ -4,6 +4,10 @@ import { z } from 'zod';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
+/** The longest delay a runtime's timer takes (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
 const seconds = (opts: { allowZero: boolean }) =>
   z.preprocess(
     emptyToUndefined,
@@ -13,6 +17,7 @@ const seconds = (opts: { allowZero: boolean }) =>
       .regex(/^\d+(\.\d+)?$/, 'must be a number of seconds, e.g. 10 or 1.5')
       .transform(Number)
       .refine((n) => Number.isFinite(n) && (opts.allowZero ? n >= 0 : n > 0), opts.allowZero ? 'must be >= 0' : 'must be > 0')
+      .refine((n) => n <= MAX_SECONDS, `must be at most ${MAX_SECONDS} (24.8 days), the longest a timer can wait`)
       .optional(),
   );
 
@@ -31,6 +36,17 @@ const integer = (opts: { min: number; max?: number }) =>
   );
 
 const text = () => z.preprocess(emptyToUndefined, z.string().optional());
+
+/** A comma-separated list: set, it must name at least one entry (`" , "` is a mistake, not "off"). */
+const list = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+      .refine((entries) => entries.length > 0, 'must list at least one entry, separated by commas')
+      .optional(),
+  );
 
 const httpUrl = () =>
   z.preprocess(
@@ -74,7 +90,7 @@ export const ConfigEnvSchema = z.object({
   GATEWAY__LOG_LEVEL: logLevel(),
   GATEWAY__REQUEST_TIMEOUT: seconds({ allowZero: false }),
   GATEWAY__AGENT_STREAM_TIMEOUT: seconds({ allowZero: false }),
-  GATEWAY__TOKEN_BUFFER_FLUSH_MS: integer({ min: 0 }),
+  GATEWAY__TOKEN_BUFFER_FLUSH_MS: integer({ min: 0, max: MAX_TIMER_MS }),
   GATEWAY__TOKEN_BUFFER_MAX_CHARS: integer({ min: 1 }),
   GATEWAY__MAX_QUEUED_MESSAGES: integer({ min: 1 }),
   GATEWAY__MAX_MESSAGE_BYTES: integer({ min: 1 }),
@@ -85,7 +101,7 @@ export const ConfigEnvSchema = z.object({
   GATEWAY__MAX_CONNECTIONS: integer({ min: 1 }),
   GATEWAY__SHUTDOWN_GRACE: seconds({ allowZero: true }),
   GATEWAY__CLIENT_JWT_SECRET: text(),
-  GATEWAY__ALLOWED_ORIGINS: text(),
+  GATEWAY__ALLOWED_ORIGINS: list(),
 });
 
 /** The variable names the gateway reads (Deno's `--allow-env` lists exactly these). */
@@ -138,9 +154,6 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   }
   const e = result.data;
   const healthPath = e.GATEWAY__AGENT_HEALTH_PATH ?? '/health';
-  const origins = e.GATEWAY__ALLOWED_ORIGINS?.split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '');
   return {
     host: e.GATEWAY__HOST ?? '0.0.0.0',
     port: e.GATEWAY__PORT ?? 8000,
@@ -161,6 +174,6 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     maxConnections: e.GATEWAY__MAX_CONNECTIONS ?? 10_000,
     shutdownGraceMs: ms(e.GATEWAY__SHUTDOWN_GRACE ?? 10),
     clientJwtSecret: e.GATEWAY__CLIENT_JWT_SECRET,
-    allowedOrigins: origins && origins.length > 0 ? origins : undefined,
+    allowedOrigins: e.GATEWAY__ALLOWED_ORIGINS,
   };
 }
