@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.ts';
 import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
-import { createWsHandler, type Authenticate, type Upgrade } from './http/ws-route.ts';
+import { createWsHandler, type Authenticate, type RequestTarget, type Upgrade } from './http/ws-route.ts';
 import { loggers } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SessionManager } from './session/session-manager.ts';
@@ -16,6 +16,8 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   /** The runtime's WebSocket upgrade (runtime/node, runtime/deno). */
   upgrade: Upgrade;
+  /** The request target as sent, where the runtime rebuilds the URL (runtime/node). */
+  requestTarget?: RequestTarget;
   authenticate?: Authenticate;
 }
 
@@ -28,7 +30,12 @@ export function createApp(deps: AppDeps): Hono {
   const ws = createWsHandler(deps);
   app.get('/ws', ws);
   app.get('/ws/*', ws);
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.notFound((c) =>
+    // A `/ws/…` target the runtime's URL resolved elsewhere (`/ws/%2e%2e` → `/`): the route's checks answer it.
+    deps.requestTarget?.(c)?.startsWith('/ws/')
+      ? ws(c)
+      : c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404),
+  );
   app.onError((error, c) => {
     log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, error });
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);

@@ -4,12 +4,14 @@ import type { AgentFetch } from './agent/agent-fetch.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Authenticate, Upgrade } from './http/ws-route.ts';
+import type { Authenticate, RequestTarget, Upgrade } from './http/ws-route.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { SessionManager } from './session/session-manager.ts';
 
 export interface RuntimePieces {
   upgrade: Upgrade;
+  /** The request target as the client sent it, where the runtime's URL is rebuilt (dot segments resolved): Node. */
+  requestTarget?: RequestTarget;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -32,6 +34,14 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
   });
   const sessions = new SessionManager({ config, agent, metrics });
-  const app = createApp({ config, agent, sessions, metrics, upgrade: runtime.upgrade, ...(authenticate ? { authenticate } : {}) });
+  const app = createApp({
+    config,
+    agent,
+    sessions,
+    metrics,
+    upgrade: runtime.upgrade,
+    ...(runtime.requestTarget ? { requestTarget: runtime.requestTarget } : {}),
+    ...(authenticate ? { authenticate } : {}),
+  });
   return { app, sessions, metrics, agent };
 }

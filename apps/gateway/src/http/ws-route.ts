@@ -18,15 +18,25 @@ export type Upgrade = (c: Context, handler: SocketHandler) => Response | Promise
 /** Checks a request may open a socket for `sessionId`; returns the refusal, if any (protocol.md §9). */
 export type Authenticate = (c: Context, sessionId: string) => Promise<GatewayError | undefined> | GatewayError | undefined;
 
+/** The request target (path and query) as the client sent it, if the runtime's URL may differ from it. */
+export type RequestTarget = (c: Context) => string | undefined;
+
 export interface WsRouteDeps {
   config: GatewayConfig;
   sessions: SessionManager;
   metrics: GatewayMetrics;
   upgrade: Upgrade;
+  requestTarget?: RequestTarget;
   authenticate?: Authenticate;
 }
 
 const WS_PREFIX = '/ws/';
+
+/** The refusal of a `/ws/…` path whose session id is not one valid segment (§1). */
+export const invalidSessionId = () =>
+  new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]') as GatewayError & {
+    code: 'invalid_session_id';
+  };
 
 /** Longest an accepted upgrade holds a place under the connection limit before its socket opens. */
 export const UPGRADE_OPEN_TIMEOUT_MS = 10_000;
@@ -56,7 +66,7 @@ export function createWsHandler(deps: WsRouteDeps) {
   const refuse = (error: GatewayError, c: Context) => {
     deps.metrics.errorsTotal.inc({ code: error.code });
     log.info('upgrade refused', { code: error.code, url: redactUrl(c.req.url), origin: c.req.header('origin') });
-    return toHttpResponse(error as GatewayError & { code: 'invalid_session_id' });
+    return toHttpResponse(error as ReturnType<typeof invalidSessionId>);
   };
 
   const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
@@ -90,11 +100,13 @@ export function createWsHandler(deps: WsRouteDeps) {
   };
 
   return (c: Context): Response | Promise<Response> => {
-    // The raw path, still percent-encoded: `%2F` or `%20` must not sneak into an id.
-    const path = pathOf(c.req.url);
+    // The raw path, still percent-encoded: `%2F` or `%20` must not sneak into an id,
+    // nor `/a/../` into another session's (node-server resolves dot segments in the URL).
+    const target = deps.requestTarget?.(c);
+    const path = target === undefined ? pathOf(c.req.url) : pathOfTarget(target);
     const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : '';
     if (!SESSION_ID_PATTERN.test(sessionId)) {
-      return refuse(new GatewayError('invalid_session_id', 'session_id must be one path segment of 1-128 characters of [A-Za-z0-9._:-]'), c);
+      return refuse(invalidSessionId(), c);
     }
     const denied = deps.authenticate?.(c, sessionId);
     // Without client auth (or with a synchronous check) the upgrade needs no await.
@@ -109,14 +121,18 @@ export function createWsHandler(deps: WsRouteDeps) {
  */
 export function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('://') + 3);
-  if (start < 0) return '/';
+  return start < 0 ? '/' : pathOfTarget(url, start);
+}
+
+/** The path of a request target (`/ws/x?q`), as written: up to its query or fragment. */
+export function pathOfTarget(target: string, start = 0): string {
   let end = start;
-  while (end < url.length) {
-    const code = url.charCodeAt(end);
+  while (end < target.length) {
+    const code = target.charCodeAt(end);
     if (code === 63 /* ? */ || code === 35 /* # */) break;
     end++;
   }
-  return url.slice(start, end);
+  return target.slice(start, end);
 }
 
 /** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */

@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
+import { invalidSessionId } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
@@ -22,6 +23,8 @@ export const nodeRuntime: RuntimePieces = {
           onClose: (event) => handler.close(event.code, event.reason),
           onError: (event) => handler.error((event as ErrorEvent).error),
         }),
+  // node-server rebuilds the URL with `new URL()` when the target has a dot segment, which resolves it.
+  requestTarget: (c) => (c.env as Partial<HttpBindings> | undefined)?.incoming?.url,
   fetch: createNodeAgentFetch(),
 };
 
@@ -176,10 +179,27 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
     server.on('upgrade', (request: IncomingMessage, socket: import('node:stream').Duplex) => {
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
         socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      } else if (!isPlainPathTarget(request.url ?? '')) {
+        // node-server cannot build a URL for it (a backslash in the path, not a path at all) and, with
+        // this listener present, leaves the answer to us: without one, the client would wait forever.
+        const path = request.url ?? '';
+        void writeRefusal(
+          request,
+          path.startsWith('/ws/') ? toHttpResponse(invalidSessionId()) : new Response(null, { status: 400 }),
+        );
       }
     });
     server.once('error', reject);
   });
+}
+
+/** A request target node-server turns into a URL: a path (origin form) with no backslash before its query. */
+function isPlainPathTarget(target: string): boolean {
+  if (target.charCodeAt(0) !== 47 /* / */) return false;
+  const backslash = target.indexOf('\\');
+  if (backslash === -1) return true;
+  const query = target.indexOf('?');
+  return query !== -1 && query < backslash;
 }
 
 async function writeRefusal(incoming: IncomingMessage, response: Response): Promise<void> {

@@ -257,6 +257,19 @@ export function turnsSuite(runtime: Runtime) {
       },
     );
 
+    // As sent on the wire: a URL parser would rewrite these before sending.
+    it.each(['a/../b', 'a/./b', '%2e%2e', '.%2E', 'a\\b', 'a%5Cb'])('refuses the raw session path %j with 400 invalid_session_id', async (sessionId) => {
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, sessionId, 'websocket');
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 400 /);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+        while (received().length < length) await once(socket, 'data');
+        expect(JSON.parse(received().toString())).toEqual({ type: 'error', code: 'invalid_session_id', message: expect.any(String), retryable: false, source: 'gateway' });
+      } finally {
+        socket.destroy();
+      }
+    });
+
     it('accepts an upgrade whose Upgrade header is spelled WebSocket (RFC 6455 §4.2.1: any case)', async () => {
       const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'WebSocket');
       socket.destroy();
