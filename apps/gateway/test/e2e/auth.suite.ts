@@ -29,6 +29,13 @@ export function authSuite(runtime: Runtime) {
       }
     });
 
+    it('accepts a token minted by a clock that runs ahead (iat in the future)', async () => {
+      const sid = uniqueSession();
+      const token = await mintClientToken(SECRET, sid, 60, Date.now() + 30_000);
+      const client = await connect(ws(sid), { headers: { authorization: `Bearer ${token}` } });
+      await client.close();
+    });
+
     it('accepts a token from the access_token query parameter, and the wildcard sid', async () => {
       const sid = uniqueSession();
       const client = await connect(ws(sid, `access_token=${await mintClientToken(SECRET, '*', 60)}`), { headers: { origin: ORIGIN } });
