@@ -37,6 +37,15 @@ describe('parseClientMessage', () => {
     });
   });
 
+  it('keeps every field as received, one named __proto__ included, at any depth', () => {
+    const text = '{"type":"user_message","content":"x","__proto__":{"a":1},"metadata":{"__proto__":{"b":2},"c":3}}';
+    const result = parseClientMessage(text);
+    expect(result.ok).toBe(true);
+    const message = (result as { message: Record<string, unknown> }).message;
+    expect(JSON.stringify({ ...message })).toBe(text);
+    expect(Object.getPrototypeOf(message)).toBe(Object.prototype);
+  });
+
   it.each([[''], ['{'], ['not json']])('says invalid_json for text %j that is not JSON', (text) => {
     const result = parseClientMessage(text);
     expect(result).toMatchObject({ ok: false, error: 'invalid_json', issues: [] });
@@ -83,6 +92,13 @@ describe('parseAgentEvent', () => {
       known: true,
       event: { type: 'token', content: 'Hi', logprob: -0.1 },
     });
+  });
+
+  it('keeps a known event\'s field named __proto__ as received', () => {
+    const text = '{"type":"done","finish_reason":"stop","__proto__":{"x":1}}';
+    const result = parseAgentEvent(text);
+    expect(result.ok).toBe(true);
+    expect(JSON.stringify({ ...(result as { event: object }).event })).toBe(text);
   });
 
   it('passes an unknown type through unchanged', () => {

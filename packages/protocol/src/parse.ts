@@ -62,7 +62,9 @@ export function parseClientMessage(text: string): { ok: true; message: ClientMes
     const issues = toProtocolIssues(result.error);
     return { ok: false, error: 'invalid_message', message: describe(issues), issues, raw: json.value };
   }
-  return { ok: true, message: result.data };
+  // The frame as received, not the schema's copy: the schemas transform nothing, and a copy
+  // made by assignment would lose a field named `__proto__` (§2: extra fields are forwarded).
+  return { ok: true, message: json.value as ClientMessage };
 }
 
 const KNOWN_EVENT_SCHEMAS = {
@@ -127,5 +129,6 @@ export function parseAgentEvent(data: string): ParsedAgentEvent {
     const issues = toProtocolIssues(result.error);
     return { ok: false, message: `invalid \`${type}\` event: ${describe(issues)}`, issues };
   }
-  return { ok: true, known: true, event: result.data as KnownAgentEvent };
+  // As received, not the schema's copy (see parseClientMessage).
+  return { ok: true, known: true, event: json.value as KnownAgentEvent };
 }
