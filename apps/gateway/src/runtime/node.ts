@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
-import { invalidSessionId } from '../http/ws-route.ts';
+import { invalidSessionId, pathOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
@@ -24,7 +25,11 @@ export const nodeRuntime: RuntimePieces = {
           onError: (event) => handler.error((event as ErrorEvent).error),
         }),
   // node-server rebuilds the URL with `new URL()` when the target has a dot segment, which resolves it.
-  requestTarget: (c) => (c.env as Partial<HttpBindings> | undefined)?.incoming?.url,
+  // (An absolute-form target, `GET http://host/ws/x`, is left to the URL.)
+  requestTarget: (c) => {
+    const target = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url;
+    return target?.startsWith('/') ? target : undefined;
+  },
   fetch: createNodeAgentFetch(),
 };
 
@@ -150,10 +155,13 @@ export interface NodeServer {
 export function serveNode(app: Hono, opts: { host: string; port: number; maxMessageBytes: number }): Promise<NodeServer> {
   // No client tracking: the SessionManager keeps the open connections.
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+  // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
+  const reachedApp = new WeakSet<IncomingMessage>();
   return new Promise((resolve, reject) => {
     const server = serve(
       {
         fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
+          if (env.outgoing === undefined) reachedApp.add(env.incoming as IncomingMessage);
           const response = await app.fetch(request, env);
           if (env.outgoing === undefined && response.status >= 300) await writeRefusal(env.incoming as IncomingMessage, response);
           return response;
@@ -179,27 +187,20 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
     server.on('upgrade', (request: IncomingMessage, socket: import('node:stream').Duplex) => {
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
         socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      } else if (!isPlainPathTarget(request.url ?? '')) {
-        // node-server cannot build a URL for it (a backslash in the path, not a path at all) and, with
-        // this listener present, leaves the answer to us: without one, the client would wait forever.
-        const path = request.url ?? '';
+      } else if (!reachedApp.has(request)) {
+        // node-server could not build a URL of it (a backslash in the path, a bad Host header) and,
+        // with this listener present, leaves the answer to us: without one, the client would wait forever.
+        const path = pathOfTarget(request.url ?? '');
         void writeRefusal(
           request,
-          path.startsWith('/ws/') ? toHttpResponse(invalidSessionId()) : new Response(null, { status: 400 }),
+          path.startsWith('/ws/') && !SESSION_ID_PATTERN.test(path.slice('/ws/'.length))
+            ? toHttpResponse(invalidSessionId())
+            : toHttpResponse(new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed'), 400),
         );
       }
     });
     server.once('error', reject);
   });
-}
-
-/** A request target node-server turns into a URL: a path (origin form) with no backslash before its query. */
-function isPlainPathTarget(target: string): boolean {
-  if (target.charCodeAt(0) !== 47 /* / */) return false;
-  const backslash = target.indexOf('\\');
-  if (backslash === -1) return true;
-  const query = target.indexOf('?');
-  return query !== -1 && query < backslash;
 }
 
 async function writeRefusal(incoming: IncomingMessage, response: Response): Promise<void> {

@@ -270,6 +270,13 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
 
+    it.each(['user@127.0.0.1', 'a b'])('answers an upgrade with the Host header %j, never leaves it waiting', async (host) => {
+      const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), host);
+      socket.destroy();
+      // node-server cannot build a URL with it: 400. Deno's server takes it as it is.
+      expect(head).toMatch(runtime === 'node' ? /^HTTP\/1\.1 400 / : /^HTTP\/1\.1 101 /);
+    });
+
     it('accepts an upgrade whose Upgrade header is spelled WebSocket (RFC 6455 §4.2.1: any case)', async () => {
       const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'WebSocket');
       socket.destroy();
@@ -341,14 +348,20 @@ export function turnsSuite(runtime: Runtime) {
 }
 
 /** A WebSocket handshake over a bare socket: the socket, the response head, and every byte after it. */
-async function rawUpgrade(gatewayUrl: string, sessionId: string, upgrade: string, after: Buffer = Buffer.alloc(0)): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
+async function rawUpgrade(
+  gatewayUrl: string,
+  sessionId: string,
+  upgrade: string,
+  after: Buffer = Buffer.alloc(0),
+  host?: string,
+): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
   const { hostname, port } = new URL(gatewayUrl);
   const socket = createConnection({ host: hostname, port: Number(port) });
   let bytes = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => (bytes = Buffer.concat([bytes, chunk])));
   await once(socket, 'connect');
   socket.write(
-    `GET /ws/${sessionId} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
+    `GET /ws/${sessionId} HTTP/1.1\r\nHost: ${host ?? hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' +
       after.toString('latin1'),
     'latin1',
