@@ -28,7 +28,6 @@ const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
  * - no ping API or pong event: liveness is Deno's `idleTimeout` (a ping after
  *   half of it without a frame from the client, close 1001 after the other
  *   half), set to two ping intervals, so a client silent that long is dropped;
- * - no drain event: `drained` stays undefined and `Connection` polls `bufferedAmount`;
  * - no way to destroy a socket: `terminate()` starts a close if none has begun
  *   and tells the gateway at once that the socket is gone.
  *

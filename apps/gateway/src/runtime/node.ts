@@ -124,21 +124,6 @@ class NodeClientSocket implements ClientSocket {
   #netSocket(): import('node:net').Socket | undefined {
     return (this.raw as unknown as { _socket?: import('node:net').Socket })._socket;
   }
-
-  /** ws writes straight to its net.Socket: the socket's 'drain' is the buffer's. */
-  drained(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const socket = this.#netSocket();
-      if (socket === undefined || socket.destroyed || socket.writableLength === 0) return resolve();
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
-  }
 }
 
 export interface NodeServer {

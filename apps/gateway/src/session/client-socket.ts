@@ -10,8 +10,6 @@ export interface ClientSocket {
   terminate(): void;
   /** Bytes queued by the gateway and not yet handed to the kernel. */
   readonly bufferedAmount: number;
-  /** Resolves when the runtime's send buffer has drained; absent where there is no drain event (Deno: polled). */
-  drained?(): Promise<void>;
   /** Sends a WebSocket ping; absent where the runtime checks liveness itself (Deno's `idleTimeout`). */
   ping?(): void;
   /**

@@ -125,24 +125,26 @@ export class Connection {
     return this.#draining?.promise ?? this.#watchDrain();
   }
 
-  /** One watch per episode over the limit: ends when the buffer is back under it or the socket stops being open. */
+  /**
+   * One watch per episode over the limit: looks at the buffer every
+   * `DRAIN_POLL_MS` (no runtime reports "back under a limit of ours": Node's
+   * 'drain' waits for an empty buffer, Deno has none) and ends when it is at
+   * or below the limit, or at once when the socket stops being open.
+   */
   #watchDrain(): Promise<void> {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const pause = () => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, DRAIN_POLL_MS)), woken]);
-    const drained = this.socket.drained;
-    const draining = { promise: Promise.resolve(), wake };
+    const draining: { promise: Promise<void>; wake: () => void } = { promise: Promise.resolve(), wake: () => undefined };
     this.#draining = draining;
     draining.promise = (async () => {
       try {
         while (this.#state === 'open' && this.isOverLimit) {
-          if (drained !== undefined) {
-            await Promise.race([drained.call(this.socket), woken]);
-            // ws may still hold frames of its own after the socket drained; never spin.
-            if (this.#state === 'open' && this.isOverLimit) await pause();
-          } else {
-            await pause();
-          }
+          // One promise per look, settled by the timer or by `wake`: nothing outlives it.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, DRAIN_POLL_MS);
+            draining.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
         }
       } finally {
         if (this.#draining === draining) this.#draining = undefined;
