@@ -18,6 +18,8 @@ export interface AppDeps {
   upgrade: Upgrade;
   /** The request target as sent, where the runtime rebuilds the URL (runtime/node). */
   requestTarget?: RequestTarget;
+  /** Sockets open after their 101 has gone out (runtime/deno): accepted upgrades hold a place until then. */
+  opensAfterResponse?: boolean;
   authenticate?: Authenticate;
 }
 

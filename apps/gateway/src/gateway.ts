@@ -12,6 +12,8 @@ export interface RuntimePieces {
   upgrade: Upgrade;
   /** The request target as the client sent it, where the runtime's URL is rebuilt (dot segments resolved): Node. */
   requestTarget?: RequestTarget;
+  /** An accepted socket opens only after the 101 has gone out, in a later task (Deno); on Node it opens before the next request is handled. */
+  opensAfterResponse?: boolean;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -41,6 +43,7 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     metrics,
     upgrade: runtime.upgrade,
     ...(runtime.requestTarget ? { requestTarget: runtime.requestTarget } : {}),
+    ...(runtime.opensAfterResponse ? { opensAfterResponse: true } : {}),
     ...(authenticate ? { authenticate } : {}),
   });
   return { app, sessions, metrics, agent };

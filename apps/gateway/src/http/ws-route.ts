@@ -27,6 +27,8 @@ export interface WsRouteDeps {
   metrics: GatewayMetrics;
   upgrade: Upgrade;
   requestTarget?: RequestTarget;
+  /** Sockets open after their 101 has gone out, in a later task (Deno). */
+  opensAfterResponse?: boolean;
   authenticate?: Authenticate;
 }
 
@@ -44,7 +46,9 @@ export const UPGRADE_OPEN_TIMEOUT_MS = 10_000;
 /**
  * Upgrades accepted whose socket has not opened yet. Deno opens a socket
  * only after its 101 has gone out, so without this, upgrades arriving
- * together would all pass the `GATEWAY__MAX_CONNECTIONS` check (§1).
+ * together would all pass the `GATEWAY__MAX_CONNECTIONS` check (§1). Node
+ * opens it (or fails the handshake) before it handles another request, so
+ * there nothing is held: a handshake `ws` refuses would hold its place.
  */
 class OpeningUpgrades {
   count = 0;
@@ -78,6 +82,7 @@ export function createWsHandler(deps: WsRouteDeps) {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
     }
     const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
+    if (!deps.opensAfterResponse) return deps.upgrade(c, handler);
     opening.reserve(handler);
     let answer: Response | Promise<Response>;
     try {
@@ -86,7 +91,7 @@ export function createWsHandler(deps: WsRouteDeps) {
       handler.settle();
       throw error;
     }
-    // A refused handshake (400, 426…) opens no socket. Node's helper answers 200, Deno 101.
+    // A refused handshake (400, 426…) opens no socket.
     const settleIfRefused = (response: Response) => {
       if (response.status >= 300) handler.settle();
       return response;

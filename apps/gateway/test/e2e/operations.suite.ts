@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runGatewayExpectingFailure, type Runtime } from '../support/gateway-process.ts';
@@ -101,6 +103,31 @@ export function operationsSuite(runtime: Runtime) {
           } finally {
             await Promise.all(opened.map((c) => c.close()));
           }
+        }),
+      );
+    });
+
+    it('a handshake refused after the route accepted it holds no place under MAX_CONNECTIONS', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_CONNECTIONS: '1' }, async (gateway) => {
+          const { hostname, port } = new URL(gateway.url);
+          for (let i = 0; i < 3; i++) {
+            // The route's checks pass; the runtime's WebSocket handshake refuses it (no Sec-WebSocket-Key).
+            const socket = createConnection({ host: hostname, port: Number(port) });
+            try {
+              await once(socket, 'connect');
+              socket.write(
+                `GET /ws/${uniqueSession()} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+                  'Sec-WebSocket-Version: 13\r\n\r\n',
+              );
+              const [head] = (await once(socket, 'data')) as [Buffer];
+              expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 4\d\d /);
+            } finally {
+              socket.destroy();
+            }
+          }
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          await client.close();
         }),
       );
     });
