@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/ws/*', ws);
   app.notFound((c) =>
     // A `/ws/…` target the runtime's URL resolved elsewhere (`/ws/%2e%2e` → `/`): the route's checks answer it.
-    deps.requestTarget?.(c)?.startsWith('/ws/')
+    c.req.method === 'GET' && deps.requestTarget?.(c)?.startsWith('/ws/')
       ? ws(c)
       : c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404),
   );

@@ -5,7 +5,7 @@ import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
 import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
 import { GatewayError } from '../errors.ts';
-import { AGENT_POOL_OPTIONS, createNodeAgentFetch } from './node-agent-fetch.ts';
+import { agentPoolOptions, createNodeAgentFetch } from './node-agent-fetch.ts';
 
 const message = (id: string, scenario: unknown): AgentMessage => ({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario } });
 
@@ -18,15 +18,15 @@ async function collect(client: AgentClient, id: string, scenario: unknown, signa
 }
 
 describe('createNodeAgentFetch', () => {
-  it('leaves every timeout to AgentClient: undici gives up on no connect, headers or body of its own', () => {
+  it('leaves timeouts to AgentClient: undici has no headers or body timeout, and its connect timeout is the one given', () => {
     // undici's default connect timeout (10 s) would end a hung connect as agent_unavailable, before AGENT_STREAM_TIMEOUT.
-    expect(AGENT_POOL_OPTIONS).toMatchObject({ connectTimeout: 0, headersTimeout: 0, bodyTimeout: 0 });
+    expect(agentPoolOptions(61_000)).toMatchObject({ connectTimeout: 61_000, headersTimeout: 0, bodyTimeout: 0 });
   });
 
   it('reuses one keep-alive connection for sequential requests, body drained after the terminal event', async () => {
     const agent = await startMockAgent({ port: 0, tokenDelayMs: 0 });
     try {
-      const client = new AgentClient({ agentUrl: agent.url, internalApiKey: 'k', streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const client = new AgentClient({ agentUrl: agent.url, internalApiKey: 'k', streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 6000 }) });
       for (let i = 0; i < 5; i++) {
         const events = await collect(client, `r${i}`, { name: 'tokens', count: 3 });
         expect(events.at(-1)).toMatchObject({ type: 'done' });
@@ -43,7 +43,7 @@ describe('createNodeAgentFetch', () => {
   it('an abort closes the connection (the agent sees it) and surfaces as UpstreamAborted', async () => {
     const agent = await startMockAgent({ port: 0, tokenDelayMs: 0 });
     try {
-      const client = new AgentClient({ agentUrl: agent.url, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const client = new AgentClient({ agentUrl: agent.url, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 6000 }) });
       const controller = new AbortController();
       const run = collect(client, 'slow', { name: 'slow', count: 1000, delay_ms: 20, keepalive_ms: 5 }, controller.signal);
       await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === 'slow'));
@@ -60,7 +60,7 @@ describe('createNodeAgentFetch', () => {
     const agent = await startMockAgent({ port: 0 });
     const url = agent.url;
     await agent.close();
-    const client = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+    const client = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 6000 }) });
     const error = await collect(client, 'r', 'tokens').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: 'agent_unavailable', message: expect.stringContaining('ECONNREFUSED') });
@@ -80,11 +80,11 @@ describe('createNodeAgentFetch', () => {
       // Two connections fill the accept queue; the gateway's is the next.
       await Promise.all([0, 1].map(() => new Promise<void>((resolve) => fill.push(connect(port, '127.0.0.1', () => resolve()).on('error', () => undefined)))));
       const url = `http://127.0.0.1:${port}`;
-      const client = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 300, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const client = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 300, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 1300 }) });
       const timedOut = await collect(client, 'r1', 'tokens').catch((e: unknown) => e);
       expect(timedOut).toMatchObject({ code: 'agent_timeout' });
 
-      const patient = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 60_000, maxEventBytes: 65536, fetch: createNodeAgentFetch() });
+      const patient = new AgentClient({ agentUrl: url, internalApiKey: undefined, streamTimeoutMs: 60_000, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 61_000 }) });
       const cancel = new AbortController();
       const aborted = collect(patient, 'r2', 'tokens', cancel.signal).catch((e: unknown) => e);
       cancel.abort();

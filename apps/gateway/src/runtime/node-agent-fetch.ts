@@ -3,12 +3,13 @@ import { Pool } from 'undici';
 import type { AgentBodyReader, AgentFetch, AgentResponse } from '../agent/agent-fetch.ts';
 
 /**
- * undici's own timeouts are off, connect included (its default gives up on a
- * connect after 10 s, reported as a connect failure): `AgentClient`'s idle
- * timer is the one rule, and it reports silence, connect included, as
- * `agent_timeout`.
+ * undici's header and body timeouts are off: `AgentClient`'s idle timer is
+ * the rule, and it reports silence, connect included, as `agent_timeout`.
+ * Its connect timeout (10 s by default, reported as a connect failure) is set
+ * a little beyond that timer, so that a hung connect is not left to the
+ * kernel (≈ 2 min) once its turn has ended.
  */
-export const AGENT_POOL_OPTIONS = { connections: null, connectTimeout: 0, headersTimeout: 0, bodyTimeout: 0 } as const;
+export const agentPoolOptions = (connectTimeoutMs: number) => ({ connections: null, connectTimeout: connectTimeoutMs, headersTimeout: 0, bodyTimeout: 0 });
 
 /**
  * `AgentFetch` over undici's `Pool` (the HTTP client Node's own `fetch` is
@@ -17,11 +18,10 @@ export const AGENT_POOL_OPTIONS = { connections: null, connectTimeout: 0, header
  * bench's agent; docs/performance.md, round 2). Connections to the agent are kept alive and
  * reused (protocol.md §3), redirects are never followed, and an abort
  * destroys the request's connection, so the agent sees it closed at once.
- * undici's own connect, header and body timeouts are off (`AGENT_POOL_OPTIONS`):
- * `AgentClient`'s idle timer is the one rule, and it does not count time the
- * gateway is not reading.
+ * undici's own timeouts leave the rule to `AgentClient`'s idle timer
+ * (`agentPoolOptions`), which does not count time the gateway is not reading.
  */
-export function createNodeAgentFetch(): AgentFetch {
+export function createNodeAgentFetch(opts: { connectTimeoutMs: number }): AgentFetch {
   const pools = new Map<string, Pool>();
   // The gateway calls one agent: its URLs are split once, not per turn.
   let cached: { url: string; origin: string; path: string } | undefined;
@@ -35,7 +35,7 @@ export function createNodeAgentFetch(): AgentFetch {
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, AGENT_POOL_OPTIONS);
+      pool = new Pool(origin, agentPoolOptions(opts.connectTimeoutMs));
       pools.set(origin, pool);
     }
     return pool;

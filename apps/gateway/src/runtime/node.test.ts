@@ -23,7 +23,7 @@ describe('Node runtime: node-server 2 upgrade, socket adopted on open', () => {
   it('an open socket keeps nothing of its upgrade request, and its frames still reach the session once', async () => {
     // The agent is never called: the frames below are refused by the gateway itself.
     const config = parseConfig({ GATEWAY__PORT: '0', GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__WS_PING_INTERVAL: '0' });
-    const gateway = createGateway(config, nodeRuntime);
+    const gateway = createGateway(config, nodeRuntime(config));
     const upgrades: { context: WeakRef<object>; request: WeakRef<object> }[] = [];
     const app = new Hono();
     app.use('/ws/*', async (c, next) => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
@@ -11,27 +11,49 @@ import { invalidSessionId, pathOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
-/** Node's pieces: node-server 2's built-in WebSocket support over `ws`. */
-export const nodeRuntime: RuntimePieces = {
-  upgrade: (c, handler) =>
-    // Node emits 'upgrade' only with `Connection: Upgrade`; without it this is a plain request.
-    (c.env as Partial<HttpBindings>).outgoing !== undefined
-      ? toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426)
-      : upgradeWebSocket(c, {
-          onOpen: (_event, ws) => adopt(ws.raw as WebSocket, handler),
-          // Until `adopt` takes over: frames node-server buffered during the handshake.
-          onMessage: (event) => handler.message(event.data as string | ArrayBuffer),
-          onClose: (event) => handler.close(event.code, event.reason),
-          onError: (event) => handler.error((event as ErrorEvent).error),
-        }),
-  // node-server rebuilds the URL with `new URL()` when the target has a dot segment, which resolves it.
-  // (An absolute-form target, `GET http://host/ws/x`, is left to the URL.)
-  requestTarget: (c) => {
-    const target = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url;
-    return target?.startsWith('/') ? target : undefined;
-  },
-  fetch: createNodeAgentFetch(),
-};
+/** Upgrade requests handed to node-server's helper: any other gets the app's response written for it. */
+const upgrading = new WeakSet<IncomingMessage>();
+
+/**
+ * Node's pieces: node-server 2's built-in WebSocket support over `ws`.
+ * `agentStreamTimeoutMs` bounds undici's own connect attempts (a second
+ * longer, so the gateway's idle timer always speaks first).
+ */
+export function nodeRuntime(opts: { agentStreamTimeoutMs: number }): RuntimePieces {
+  return {
+    upgrade: (c, handler) => {
+      const env = c.env as Partial<HttpBindings>;
+      // Node emits 'upgrade' only with `Connection: Upgrade`; without it this is a plain request.
+      if (env.outgoing !== undefined) {
+        return toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426);
+      }
+      upgrading.add(env.incoming as IncomingMessage);
+      return upgradeWebSocket(c, {
+        onOpen: (_event, ws) => adopt(ws.raw as WebSocket, handler),
+        // Until `adopt` takes over: frames node-server buffered during the handshake.
+        onMessage: (event) => handler.message(event.data as string | ArrayBuffer),
+        onClose: (event) => handler.close(event.code, event.reason),
+        onError: (event) => handler.error((event as ErrorEvent).error),
+      });
+    },
+    requestTarget,
+    fetch: createNodeAgentFetch({ connectTimeoutMs: opts.agentStreamTimeoutMs + 1000 }),
+  };
+}
+
+/**
+ * The path and query as sent: node-server rebuilds the URL with `new URL()`
+ * when the target has a dot segment, which resolves it.
+ */
+function requestTarget(c: Context): string | undefined {
+  const target = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url;
+  if (target === undefined || target.startsWith('/')) return target;
+  // Absolute form (`GET http://host/ws/x`): the path after the authority.
+  const authority = target.indexOf('://');
+  if (authority < 0) return undefined;
+  const path = target.indexOf('/', authority + 3);
+  return path < 0 ? '/' : target.slice(path);
+}
 
 const HANDLER = Symbol('agent-gateway.socket-handler');
 type AdoptedSocket = WebSocket & { [HANDLER]: SocketHandler };
@@ -148,7 +170,10 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
         fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
           if (env.outgoing === undefined) reachedApp.add(env.incoming as IncomingMessage);
           const response = await app.fetch(request, env);
-          if (env.outgoing === undefined && response.status >= 300) await writeRefusal(env.incoming as IncomingMessage, response);
+          // An upgrade refused, or made to a route that does not upgrade (`/health`): answered here.
+          if (env.outgoing === undefined && (response.status >= 300 || !upgrading.has(env.incoming as IncomingMessage))) {
+            await writeRefusal(env.incoming as IncomingMessage, response);
+          }
           return response;
         },
         hostname: opts.host,

@@ -47,6 +47,14 @@ export function operationsSuite(runtime: Runtime) {
       expect(asyncapi.asyncapi).toBe('3.0.0');
     });
 
+    it('answers a method other than GET on /ws/… with 404', async () => {
+      for (const method of ['POST', 'DELETE']) {
+        const res = await fetch(`${env.gateway.url}/ws/${uniqueSession()}`, { method });
+        expect(res.status).toBe(404);
+        await res.body?.cancel();
+      }
+    });
+
     it('the internal API key appears in no frame, response or log line', async () => {
       const client = await env.connect();
       const id = uniqueRequest();

@@ -270,8 +270,23 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
 
+    it('refuses a dot segment in an absolute-form target (GET http://host/ws/a/../b) with 400 invalid_session_id', async () => {
+      const target = `${env.gateway.url}/ws/a/../${uniqueSession()}`;
+      const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target });
+      socket.destroy();
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    });
+
+    it('answers an upgrade to a route that does not upgrade with that route\'s response, never leaves it waiting', async () => {
+      for (const target of ['/health', '/ws/../health']) {
+        const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target });
+        socket.destroy();
+        expect(head).toMatch(/^HTTP\/1\.1 (200|400|404) /);
+      }
+    });
+
     it.each(['user@127.0.0.1', 'a b'])('answers an upgrade with the Host header %j, never leaves it waiting', async (host) => {
-      const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), host);
+      const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), { host });
       socket.destroy();
       // node-server cannot build a URL with it: 400. Deno's server takes it as it is.
       expect(head).toMatch(runtime === 'node' ? /^HTTP\/1\.1 400 / : /^HTTP\/1\.1 101 /);
@@ -353,7 +368,7 @@ async function rawUpgrade(
   sessionId: string,
   upgrade: string,
   after: Buffer = Buffer.alloc(0),
-  host?: string,
+  opts: { host?: string; target?: string } = {},
 ): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
   const { hostname, port } = new URL(gatewayUrl);
   const socket = createConnection({ host: hostname, port: Number(port) });
@@ -361,7 +376,7 @@ async function rawUpgrade(
   socket.on('data', (chunk: Buffer) => (bytes = Buffer.concat([bytes, chunk])));
   await once(socket, 'connect');
   socket.write(
-    `GET /ws/${sessionId} HTTP/1.1\r\nHost: ${host ?? hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
+    `GET ${opts.target ?? `/ws/${sessionId}`} HTTP/1.1\r\nHost: ${opts.host ?? hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' +
       after.toString('latin1'),
     'latin1',
