@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
 import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
@@ -74,6 +74,8 @@ describe('createNodeAgentFetch', () => {
         process.stdout.write(s.address().port + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); });`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    // Should the test time out before its `finally`, the listener still ends with it.
+    onTestFinished(() => void child.kill('SIGKILL'));
     const fill: Socket[] = [];
     try {
       const port = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()))));

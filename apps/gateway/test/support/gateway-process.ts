@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { afterAll } from 'vitest';
 
 export type Runtime = 'node' | 'deno';
 
@@ -51,6 +52,15 @@ export function denoBinary(): string {
   return (require('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 }
 
+/**
+ * Gateways still running when a test file ends: a test that timed out never
+ * reaches its `finally`, and its gateway must not outlive the run.
+ */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts the gateway as a real process on port 0 and waits for its `listening` line. */
 export async function startGateway(runtime: Runtime, env: Record<string, string>): Promise<GatewayProcess> {
   const { command, args } = gatewayCommand(runtime);
@@ -59,6 +69,8 @@ export async function startGateway(runtime: Runtime, env: Record<string, string>
     env: { ...baseEnv(), GATEWAY__HOST: '127.0.0.1', GATEWAY__PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const logs: Record<string, unknown>[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
