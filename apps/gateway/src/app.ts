@@ -18,8 +18,8 @@ export interface AppDeps {
   upgrade: Upgrade;
   /** The request target as sent, where the runtime rebuilds the URL (runtime/node). */
   requestTarget?: RequestTarget;
-  /** Sockets open after their 101 has gone out (runtime/deno): accepted upgrades hold a place until then. */
-  opensAfterResponse?: boolean;
+  /** Sockets open before the next request is handled (runtime/node): no place is held for an accepted upgrade. */
+  opensAtOnce?: boolean;
   authenticate?: Authenticate;
 }
 
@@ -32,12 +32,7 @@ export function createApp(deps: AppDeps): Hono {
   const ws = createWsHandler(deps);
   app.get('/ws', ws);
   app.get('/ws/*', ws);
-  app.notFound((c) =>
-    // A `/ws/…` target the runtime's URL resolved elsewhere (`/ws/%2e%2e` → `/`): the route's checks answer it.
-    c.req.method === 'GET' && deps.requestTarget?.(c)?.startsWith('/ws/')
-      ? ws(c)
-      : c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404),
-  );
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, error });
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);

@@ -12,8 +12,12 @@ export interface RuntimePieces {
   upgrade: Upgrade;
   /** The request target as the client sent it, where the runtime's URL is rebuilt (dot segments resolved): Node. */
   requestTarget?: RequestTarget;
-  /** An accepted socket opens only after the 101 has gone out, in a later task (Deno); on Node it opens before the next request is handled. */
-  opensAfterResponse?: boolean;
+  /**
+   * An accepted socket opens (or its handshake fails) before the next request
+   * is handled (Node). Absent: it may open in a later task, after its 101 has
+   * gone out (Deno), and holds a place under the connection limit until then.
+   */
+  opensAtOnce?: boolean;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -43,7 +47,7 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     metrics,
     upgrade: runtime.upgrade,
     ...(runtime.requestTarget ? { requestTarget: runtime.requestTarget } : {}),
-    ...(runtime.opensAfterResponse ? { opensAfterResponse: true } : {}),
+    ...(runtime.opensAtOnce ? { opensAtOnce: true } : {}),
     ...(authenticate ? { authenticate } : {}),
   });
   return { app, sessions, metrics, agent };

@@ -27,8 +27,8 @@ export interface WsRouteDeps {
   metrics: GatewayMetrics;
   upgrade: Upgrade;
   requestTarget?: RequestTarget;
-  /** Sockets open after their 101 has gone out, in a later task (Deno). */
-  opensAfterResponse?: boolean;
+  /** Sockets open (or fail) before the next request is handled (Node): no place is held for them. */
+  opensAtOnce?: boolean;
   authenticate?: Authenticate;
 }
 
@@ -40,8 +40,12 @@ export const invalidSessionId = () =>
     code: 'invalid_session_id';
   };
 
-/** Longest an accepted upgrade holds a place under the connection limit before its socket opens. */
-export const UPGRADE_OPEN_TIMEOUT_MS = 10_000;
+/**
+ * Longest an accepted upgrade holds a place under the connection limit before
+ * its socket opens (milliseconds, normally). A client that leaves before its
+ * 101 may never be reported, on Deno: its place comes back after this.
+ */
+export const UPGRADE_OPEN_TIMEOUT_MS = 5000;
 
 /**
  * Upgrades accepted whose socket has not opened yet. Deno opens a socket
@@ -57,7 +61,6 @@ class OpeningUpgrades {
   reserve(handler: RouteSocketHandler): void {
     this.count++;
     const timer = setTimeout(() => handler.settle(), UPGRADE_OPEN_TIMEOUT_MS);
-    // Not a reason for Node to stay up.
     (timer as { unref?: () => void }).unref?.();
     handler.pending = { gate: this, timer };
   }
@@ -82,7 +85,7 @@ export function createWsHandler(deps: WsRouteDeps) {
       return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
     }
     const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
-    if (!deps.opensAfterResponse) return deps.upgrade(c, handler);
+    if (deps.opensAtOnce) return deps.upgrade(c, handler);
     opening.reserve(handler);
     let answer: Response | Promise<Response>;
     try {
@@ -125,8 +128,13 @@ export function createWsHandler(deps: WsRouteDeps) {
  * resolved, percent-encoding kept), without building a `URL`.
  */
 export function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('://') + 3);
-  return start < 0 ? '/' : pathOfTarget(url, start);
+  // The path starts at the first `/` after the authority, unless a query or fragment comes first.
+  for (let i = url.indexOf('://') + 3; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 47 /* / */) return pathOfTarget(url, i);
+    if (code === 63 /* ? */ || code === 35 /* # */) break;
+  }
+  return '/';
 }
 
 /** The path of a request target (`/ws/x?q`), as written: up to its query or fragment. */

@@ -39,7 +39,6 @@ const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
 export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const idleTimeout = (2 * opts.wsPingIntervalMs) / 1000;
   return {
-    opensAfterResponse: true,
     upgrade: (c, handler) => {
       const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
       let upgraded: { response: Response; socket: WebSocket };

@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
-import { invalidSessionId, pathOfTarget } from '../http/ws-route.ts';
+import { invalidSessionId, pathOf, pathOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
@@ -37,22 +37,23 @@ export function nodeRuntime(opts: { agentStreamTimeoutMs: number }): RuntimePiec
       });
     },
     requestTarget,
+    opensAtOnce: true,
     fetch: createNodeAgentFetch({ connectTimeoutMs: opts.agentStreamTimeoutMs + 1000 }),
   };
 }
 
 /**
- * The path and query as sent: node-server rebuilds the URL with `new URL()`
- * when the target has a dot segment, which resolves it.
+ * The path as sent (and the query, in origin form): node-server rebuilds the
+ * URL with `new URL()` when the target has a dot segment, which resolves it.
  */
 function requestTarget(c: Context): string | undefined {
-  const target = (c.env as Partial<HttpBindings> | undefined)?.incoming?.url;
+  return targetPath((c.env as Partial<HttpBindings> | undefined)?.incoming?.url);
+}
+
+function targetPath(target: string | undefined): string | undefined {
   if (target === undefined || target.startsWith('/')) return target;
   // Absolute form (`GET http://host/ws/x`): the path after the authority.
-  const authority = target.indexOf('://');
-  if (authority < 0) return undefined;
-  const path = target.indexOf('/', authority + 3);
-  return path < 0 ? '/' : target.slice(path);
+  return target.includes('://') ? pathOf(target) : undefined;
 }
 
 const HANDLER = Symbol('agent-gateway.socket-handler');
@@ -168,8 +169,14 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
     const server = serve(
       {
         fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
-          if (env.outgoing === undefined) reachedApp.add(env.incoming as IncomingMessage);
-          const response = await app.fetch(request, env);
+          const incoming = env.incoming as IncomingMessage;
+          if (env.outgoing === undefined) reachedApp.add(incoming);
+          // A `/ws/…` target that node-server's URL resolved out of /ws/ (`/ws/../health`): refused on its
+          // raw path (§1), as Deno, which routes on the raw path, does.
+          const response =
+            request.method === 'GET' && targetPath(incoming.url)?.startsWith('/ws/') && !pathOf(request.url).startsWith('/ws/')
+              ? toHttpResponse(invalidSessionId())
+              : await app.fetch(request, env);
           // An upgrade refused, or made to a route that does not upgrade (`/health`): answered here.
           if (env.outgoing === undefined && (response.status >= 300 || !upgrading.has(env.incoming as IncomingMessage))) {
             await writeRefusal(env.incoming as IncomingMessage, response);

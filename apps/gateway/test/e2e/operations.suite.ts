@@ -140,6 +140,24 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('finishes a turn with a MAX_BUFFERED_BYTES smaller than the socket\'s own buffer', async () => {
+      // Node's 'drain' never fires for a buffer that stayed under the socket's highWaterMark (16 KiB).
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '2048', GATEWAY__AGENT_STREAM_TIMEOUT: '5' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const id = uniqueRequest();
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 3000, size: 100, delay_ms: 0 }) });
+            expect(await client.terminal(id, 30_000)).toMatchObject({ type: 'done' });
+            const content = client.frames.filter((f) => f.type === 'token' && f.request_id === id).map((f) => f.content as string).join('');
+            expect(content.length).toBe(300_000);
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+    });
+
     it('stops reading the agent while the client does not read, and delivers everything once it does', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30', GATEWAY__AGENT_STREAM_TIMEOUT: '1' }, async (gateway) => {
