@@ -178,9 +178,7 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
               ? toHttpResponse(invalidSessionId())
               : await app.fetch(request, env);
           // An upgrade refused, or made to a route that does not upgrade (`/health`): answered here.
-          if (env.outgoing === undefined && (response.status >= 300 || !upgrading.has(env.incoming as IncomingMessage))) {
-            await writeRefusal(env.incoming as IncomingMessage, response);
-          }
+          if (env.outgoing === undefined && (response.status >= 300 || !upgrading.has(incoming))) await writeRefusal(incoming, response);
           return response;
         },
         hostname: opts.host,
