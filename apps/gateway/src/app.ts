@@ -27,9 +27,18 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const log = loggers.server();
+  const ws = createWsHandler(deps);
+  const rawTarget = deps.requestTarget;
+  if (rawTarget !== undefined) {
+    // A `/ws/…` target the runtime's URL resolved out of /ws/ (`/ws/../health`, Node) is the
+    // WebSocket route's to refuse on its raw path (§1), as where routing sees the raw path (Deno).
+    app.use('*', async (c, next) => {
+      if (c.req.method === 'GET' && rawTarget(c)?.startsWith('/ws/') && !c.req.path.startsWith('/ws/')) return ws(c);
+      await next();
+    });
+  }
   app.route('/', createHealthRoutes(deps));
   app.route('/', createDocumentRoutes());
-  const ws = createWsHandler(deps);
   app.get('/ws', ws);
   app.get('/ws/*', ws);
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));

@@ -14,7 +14,7 @@ try {
 
 configureLogging(config.logLevel, (line) => process.stdout.write(line));
 const gateway = createGateway(config, nodeRuntime(config));
-const server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes });
+const server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes, metrics: gateway.metrics });
 
 runServer({
   config,

@@ -72,7 +72,8 @@ export function createWsHandler(deps: WsRouteDeps) {
   const opening = new OpeningUpgrades();
   const refuse = (error: GatewayError, c: Context) => {
     deps.metrics.errorsTotal.inc({ code: error.code });
-    log.info('upgrade refused', { code: error.code, url: redactUrl(c.req.url), origin: c.req.header('origin') });
+    // The target as sent where the runtime rebuilt the URL: `/ws/../health` is logged as that, not as `/health`.
+    log.info('upgrade refused', { code: error.code, url: redactUrl(deps.requestTarget?.(c) ?? c.req.url), origin: c.req.header('origin') });
     return toHttpResponse(error as ReturnType<typeof invalidSessionId>);
   };
 

@@ -9,6 +9,8 @@ import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
 import { invalidSessionId, pathOf, pathOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
+import { loggers, redactUrl } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 /** Upgrade requests handed to node-server's helper: any other gets the app's response written for it. */
@@ -160,7 +162,10 @@ export interface NodeServer {
  * closes oversized frames with 1009. Refused upgrades get their JSON body:
  * node-server alone would answer them with an empty one.
  */
-export function serveNode(app: Hono, opts: { host: string; port: number; maxMessageBytes: number }): Promise<NodeServer> {
+export function serveNode(
+  app: Hono,
+  opts: { host: string; port: number; maxMessageBytes: number; metrics?: GatewayMetrics },
+): Promise<NodeServer> {
   // No client tracking: the SessionManager keeps the open connections.
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
   // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
@@ -171,12 +176,7 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
         fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
           const incoming = env.incoming as IncomingMessage;
           if (env.outgoing === undefined) reachedApp.add(incoming);
-          // A `/ws/…` target that node-server's URL resolved out of /ws/ (`/ws/../health`): refused on its
-          // raw path (§1), as Deno, which routes on the raw path, does.
-          const response =
-            request.method === 'GET' && targetPath(incoming.url)?.startsWith('/ws/') && !pathOf(request.url).startsWith('/ws/')
-              ? toHttpResponse(invalidSessionId())
-              : await app.fetch(request, env);
+          const response = await app.fetch(request, env);
           // An upgrade refused, or made to a route that does not upgrade (`/health`): answered here.
           if (env.outgoing === undefined && (response.status >= 300 || !upgrading.has(incoming))) await writeRefusal(incoming, response);
           return response;
@@ -206,12 +206,13 @@ export function serveNode(app: Hono, opts: { host: string; port: number; maxMess
         // node-server could not build a URL of it (a backslash in the path, a bad Host header) and,
         // with this listener present, leaves the answer to us: without one, the client would wait forever.
         const path = pathOfTarget(request.url ?? '');
-        void writeRefusal(
-          request,
+        const error =
           path.startsWith('/ws/') && !SESSION_ID_PATTERN.test(path.slice('/ws/'.length))
-            ? toHttpResponse(invalidSessionId())
-            : toHttpResponse(new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed'), 400),
-        );
+            ? invalidSessionId()
+            : new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed');
+        opts.metrics?.errorsTotal.inc({ code: error.code });
+        loggers.session().info('upgrade refused', { code: error.code, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+        void writeRefusal(request, toHttpResponse(error, 400));
       }
     });
     server.once('error', reject);

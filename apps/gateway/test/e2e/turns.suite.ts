@@ -283,11 +283,23 @@ export function turnsSuite(runtime: Runtime) {
       expect(head).toMatch(/^HTTP\/1\.1 200 /);
     });
 
-    it.each(['/ws/../health', '/ws/../metrics', '/ws/x/../../health'])('refuses %j, a /ws/ path that leaves /ws/, with 400 invalid_session_id', async (target) => {
-      const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target });
-      socket.destroy();
-      expect(head).toMatch(/^HTTP\/1\.1 400 /);
-    });
+    const refusalsCounted = async (code: string) => {
+      const text = await (await fetch(`${env.gateway.url}/metrics`)).text();
+      return Number(new RegExp(`^gateway_errors_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+
+    it.each(['/ws/../health', '/ws/../metrics', '/ws/x/../../health'])(
+      'refuses %j, a /ws/ path that leaves /ws/, with 400 invalid_session_id, logged as sent and counted',
+      async (path) => {
+        const target = `${path}?probe=${uniqueRequest()}`;
+        const before = await refusalsCounted('invalid_session_id');
+        const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target });
+        socket.destroy();
+        expect(head).toMatch(/^HTTP\/1\.1 400 /);
+        await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_session_id' && String(l.url).endsWith(target));
+        expect(await refusalsCounted('invalid_session_id')).toBe(before + 1);
+      },
+    );
 
     it('accepts an absolute-form target (GET http://host/ws/id)', async () => {
       const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target: `${env.gateway.url}/ws/${uniqueSession()}` });
@@ -302,10 +314,12 @@ export function turnsSuite(runtime: Runtime) {
     });
 
     it.each(['user@127.0.0.1', 'a b'])('answers an upgrade with the Host header %j, never leaves it waiting', async (host) => {
-      const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), { host });
+      const sessionId = uniqueSession();
+      const { socket, head } = await rawUpgrade(env.gateway.url, sessionId, 'websocket', Buffer.alloc(0), { host });
       socket.destroy();
       // node-server cannot build a URL with it: 400. Deno's server takes it as it is.
       expect(head).toMatch(runtime === 'node' ? /^HTTP\/1\.1 400 / : /^HTTP\/1\.1 101 /);
+      if (runtime === 'node') await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_message' && l.url === `/ws/${sessionId}`);
     });
 
     it('accepts an upgrade whose Upgrade header is spelled WebSocket (RFC 6455 §4.2.1: any case)', async () => {
