@@ -149,6 +149,9 @@ describe('parseAgentEvent token fast path', () => {
     '{"type":"token","content":"x"} ',
     '{"type":"token","content":"x\u0001"}',
     '{"type":"token","content":"x"}}',
+    // The prefix's opening quote and the closing `"}` overlap: not JSON.
+    '{"type":"token","content":"}',
+    '{"type":"token","content":"',
   ])('agrees with JSON.parse + the schema on %s', (data) => {
     const parsed = parseAgentEvent(data);
     let expected: unknown;

@@ -83,7 +83,8 @@ const TOKEN_PREFIX = '{"type":"token","content":"';
  * Streaming agents send thousands of these per turn.
  */
 function plainTokenContent(data: string): string | undefined {
-  if (!data.startsWith(TOKEN_PREFIX) || !data.endsWith('"}')) return undefined;
+  // The closing `"}` must follow the prefix, not overlap its quote: `{"type":"token","content":"}` is not JSON.
+  if (data.length < TOKEN_PREFIX.length + 2 || !data.startsWith(TOKEN_PREFIX) || !data.endsWith('"}')) return undefined;
   const content = data.slice(TOKEN_PREFIX.length, -2);
   for (let i = 0; i < content.length; i++) {
     const c = content.charCodeAt(i);

@@ -491,6 +491,7 @@ describe('AgentClient protocol errors', () => {
     ['a non-string type', event({ type: 1 })],
     ['a token whose content is not a string', event({ type: 'token', content: 5 })],
     ['a token without content', event({ type: 'token' })],
+    ['an unterminated token (not JSON)', 'data: {"type":"token","content":"}\n\n'],
     ['a tool_call without name', event({ type: 'tool_call', tool_call_id: 'c', arguments: {} })],
     ['a tool_call whose arguments are not an object', event({ type: 'tool_call', tool_call_id: 'c', name: 'n', arguments: [] })],
     ['a done whose finish_reason is not a string', event({ type: 'done', finish_reason: 1 })],
