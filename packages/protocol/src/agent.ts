@@ -88,12 +88,16 @@ export type KnownAgentEventType = (typeof KNOWN_AGENT_EVENT_TYPES)[number];
 
 // A `type` that is none of the known ones. Without this exclusion a known type
 // with a wrong field (`token` whose `content` is a number) would match the
-// catch-all branch, which §4 calls a protocol error. A regex (rather than a
-// refine) so the exclusion survives into the JSON Schema and OpenAPI documents.
+// catch-all branch, which §4 calls a protocol error. In the documents it is
+// `not: {enum: […]}`, which every JSON Schema validator reads: a lookahead
+// regex would not compile in RE2 (Go), Rust's regex or pydantic.
 export const OtherEventTypeSchema = z
   .string()
-  .regex(new RegExp(`^(?!(?:${KNOWN_AGENT_EVENT_TYPES.join('|')})$)`), 'a known event type must match its own schema')
-  .meta({ description: `Any string except ${KNOWN_AGENT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.` });
+  .refine((type) => !(KNOWN_AGENT_EVENT_TYPES as readonly string[]).includes(type), 'a known event type must match its own schema')
+  .meta({
+    description: `Any string except ${KNOWN_AGENT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.`,
+    not: { enum: [...KNOWN_AGENT_EVENT_TYPES] },
+  });
 
 export const UnknownAgentEventSchema = z
   .looseObject({ type: OtherEventTypeSchema })

@@ -23,4 +23,22 @@ describe('generated/', () => {
       expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     }
   });
+
+  // Code generators of other languages compile `pattern` with their own engine: RE2 (Go), Rust's
+  // regex and pydantic refuse lookaround and backreferences. Plain groups `(?:…)` are fine.
+  it('every pattern is one that RE2-style engines compile (no lookaround, no backreference)', () => {
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'pattern' && typeof value === 'string') patterns.push(value);
+          else walk(value);
+        }
+      }
+    };
+    for (const text of Object.values(renderGeneratedFiles())) walk(JSON.parse(text));
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns) expect(pattern).not.toMatch(/\(\?[=!<]|\\[1-9]|\\k</);
+  });
 });
