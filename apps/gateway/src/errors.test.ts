@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorBodySchema, GATEWAY_ERROR_CODES, type GatewayErrorCode, type UpgradeErrorCode } from '@agent-gateway/protocol';
+import { WSErrorResponseSchema, GATEWAY_ERROR_CODES, type GatewayErrorCode, type UpgradeErrorCode } from '@agent-gateway/protocol';
 import { GatewayError, toErrorFrame, toGatewayError, toHttpResponse } from './errors.ts';
 
 /** A GatewayError whose code refuses an upgrade, typed as such (the constructor widens `code`). */
@@ -37,7 +37,7 @@ describe('toErrorFrame', () => {
     (code, retryable) => {
       const frame = toErrorFrame(new GatewayError(code, `message for ${code}`));
       expect(frame).toEqual({ type: 'error', code, message: `message for ${code}`, retryable, source: 'gateway' });
-      expect(ErrorBodySchema.safeParse(frame).success).toBe(true);
+      expect(WSErrorResponseSchema.safeParse(frame).success).toBe(true);
     },
   );
 
@@ -71,7 +71,7 @@ describe('toErrorFrame', () => {
       details: { status: 429 },
       retry_after_ms: 1500,
     });
-    expect(ErrorBodySchema.safeParse(frame).success).toBe(true);
+    expect(WSErrorResponseSchema.safeParse(frame).success).toBe(true);
   });
 
   it('keeps a retry_after_ms of 0', () => {
@@ -122,7 +122,7 @@ describe('toHttpResponse', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
     const body = await res.json();
     expect(body).toEqual({ type: 'error', code, message: `refused: ${code}`, retryable: RETRYABLE[code], source: 'gateway' });
-    expect(ErrorBodySchema.safeParse(body).success).toBe(true);
+    expect(WSErrorResponseSchema.safeParse(body).success).toBe(true);
   });
 
   it('uses an explicit status and keeps details in the body', async () => {

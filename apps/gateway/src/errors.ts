@@ -1,7 +1,7 @@
 import {
   GATEWAY_ERROR_RETRYABLE,
   UPGRADE_ERROR_STATUS,
-  type ErrorBody,
+  type WSErrorResponse,
   type GatewayErrorCode,
   type UpgradeErrorCode,
 } from '@agent-gateway/protocol';
@@ -38,8 +38,8 @@ export const toGatewayError = (error: unknown): GatewayError =>
     : new GatewayError('internal_error', 'internal error', { cause: error });
 
 /** The body of a gateway `error` frame, without `seq` (the connection adds it). */
-export function toErrorFrame(error: GatewayError, requestId?: string): ErrorBody {
-  const frame: ErrorBody = {
+export function toErrorFrame(error: GatewayError, requestId?: string): WSErrorResponse {
+  const frame: WSErrorResponse = {
     type: 'error',
     code: error.code,
     message: error.message,

@@ -10,6 +10,7 @@ import type {
   ServerFrame,
   SessionStarted,
   WSErrorResponse,
+  GatewayErrorFrame,
   WSPong,
 } from './server-frames.ts';
 import { isGatewayError } from './server-frames.ts';
@@ -35,7 +36,7 @@ describe('KnownServerFrame', () => {
           expectTypeOf(frame.finish_reason).toEqualTypeOf<FinishReason>();
           return;
         case 'error':
-          expectTypeOf(frame).toEqualTypeOf<WSErrorResponse | RelayedAgentError>();
+          expectTypeOf(frame).toEqualTypeOf<GatewayErrorFrame | RelayedAgentError>();
           return;
         case 'pong':
           expectTypeOf(frame).toEqualTypeOf<WSPong>();
@@ -48,7 +49,7 @@ describe('KnownServerFrame', () => {
   });
 
   it('tells the two kinds of error apart with isGatewayError', () => {
-    const onError = (frame: WSErrorResponse | RelayedAgentError) => {
+    const onError = (frame: GatewayErrorFrame | RelayedAgentError) => {
       if (isGatewayError(frame)) {
         expectTypeOf(frame.code).toEqualTypeOf<GatewayErrorCode>();
         expectTypeOf(frame.retryable).toEqualTypeOf<boolean>();
@@ -63,7 +64,10 @@ describe('KnownServerFrame', () => {
   it('carries seq everywhere and request_id on turn frames', () => {
     expectTypeOf<KnownServerFrame['seq']>().toEqualTypeOf<number>();
     expectTypeOf<RelayedToken['request_id']>().toEqualTypeOf<string>();
-    expectTypeOf<WSErrorResponse['request_id']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<GatewayErrorFrame['request_id']>().toEqualTypeOf<string | undefined>();
+    // The §1 HTTP body: the same shape without `seq` (a loose object: any other key is unknown).
+    expectTypeOf<WSErrorResponse['seq']>().toEqualTypeOf<unknown>();
+    expectTypeOf<GatewayErrorFrame['seq']>().toEqualTypeOf<number>();
   });
 
   it('lets finish_reason be any string while naming the known ones', () => {

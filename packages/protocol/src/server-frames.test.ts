@@ -12,6 +12,7 @@ import {
   ServerFrameSchema,
   SessionStartedSchema,
   WSErrorResponseSchema,
+  GatewayErrorFrameSchema,
   WSPongSchema,
   isGatewayError,
 } from './server-frames.ts';
@@ -21,7 +22,7 @@ const SCHEMA_OF_EXAMPLE = {
   token: RelayedTokenSchema,
   tool_call: RelayedToolCallSchema,
   done: RelayedDoneSchema,
-  gateway_error: WSErrorResponseSchema,
+  gateway_error: GatewayErrorFrameSchema,
   agent_error: RelayedAgentErrorSchema,
   pong: WSPongSchema,
   unknown_event: RelayedUnknownEventSchema,
@@ -50,18 +51,20 @@ describe('server frames', () => {
 
 describe('gateway errors', () => {
   it.each(GATEWAY_ERROR_CODES)('accepts code %s', (code) => {
-    expectAccepted(ErrorBodySchema, errorBodyExample(code));
-    expectAccepted(WSErrorResponseSchema, { ...errorBodyExample(code), seq: 3 });
+    // §1: a refused upgrade's body has the WSErrorResponse shape, without `seq`; a frame adds it.
+    expectAccepted(WSErrorResponseSchema, errorBodyExample(code));
+    expectAccepted(GatewayErrorFrameSchema, { ...errorBodyExample(code), seq: 3 });
+    expect(ErrorBodySchema).toBe(WSErrorResponseSchema);
   });
 
   it('refuses a code outside the closed set, a missing retryable and another source', () => {
     const body = errorBodyExample('internal_error');
-    expectRefused(ErrorBodySchema, { ...body, code: 'model_overloaded' }, ['code']);
-    expectRefused(ErrorBodySchema, { ...body, retryable: undefined }, ['retryable']);
-    expectRefused(ErrorBodySchema, { ...body, source: 'agent' }, ['source']);
-    expectRefused(ErrorBodySchema, { ...body, details: 'x' }, ['details']);
-    expectRefused(ErrorBodySchema, { ...body, retry_after_ms: -1 }, ['retry_after_ms']);
-    expectRefused(WSErrorResponseSchema, body, ['seq']);
+    expectRefused(WSErrorResponseSchema, { ...body, code: 'model_overloaded' }, ['code']);
+    expectRefused(WSErrorResponseSchema, { ...body, retryable: undefined }, ['retryable']);
+    expectRefused(WSErrorResponseSchema, { ...body, source: 'agent' }, ['source']);
+    expectRefused(WSErrorResponseSchema, { ...body, details: 'x' }, ['details']);
+    expectRefused(WSErrorResponseSchema, { ...body, retry_after_ms: -1 }, ['retry_after_ms']);
+    expectRefused(GatewayErrorFrameSchema, body, ['seq']);
   });
 
   it('tells a gateway error from a relayed agent error with the same code', () => {

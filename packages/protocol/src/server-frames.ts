@@ -49,8 +49,13 @@ export type RelayedDone = DoneEvent & Relayed;
 export type RelayedAgentError = AgentErrorEvent & Relayed;
 export type RelayedUnknownEvent = { type: string; [key: string]: unknown } & Relayed;
 
-/** The gateway's own error, without the per-connection `seq`: also the body of a refused upgrade (§1). */
-export const ErrorBodySchema = z
+/**
+ * An error made by the gateway (protocol.md §5), as the contract names it: the
+ * body of a refused upgrade (§1) as is, and a WebSocket frame with `seq`
+ * (`GatewayErrorFrameSchema`). `request_id` is absent only for refused frames
+ * whose id is unusable (§2).
+ */
+export const WSErrorResponseSchema = z
   .looseObject({
     type: z.literal('error'),
     code: GatewayErrorCodeSchema,
@@ -61,19 +66,24 @@ export const ErrorBodySchema = z
     details: z.record(z.string(), z.unknown()).optional(),
     retry_after_ms: z.number().int().min(0).optional(),
   })
-  .meta({ id: 'ErrorBody', description: 'A gateway error. As an HTTP body it refuses a WebSocket upgrade.' });
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
-
-/** HTTP body of a refused upgrade (protocol.md §1). */
-export const HttpErrorBodySchema = ErrorBodySchema;
-export type HttpErrorBody = ErrorBody;
-
-export const WSErrorResponseSchema = ErrorBodySchema.extend({ seq: SeqSchema }).meta({
-  id: 'WSErrorResponse',
-  description:
-    'An error made by the gateway (`source: "gateway"`). `request_id` is absent only for refused frames whose id is unusable (§2).',
-});
+  .meta({
+    id: 'WSErrorResponse',
+    description:
+      'An error made by the gateway (`source: "gateway"`): the HTTP body of a refused upgrade, and with `seq` a WebSocket frame (GatewayErrorFrame).',
+  });
 export type WSErrorResponse = z.infer<typeof WSErrorResponseSchema>;
+
+/** The same schema by the names it had before: the body of a refused upgrade (§1). */
+export const ErrorBodySchema = WSErrorResponseSchema;
+export type ErrorBody = WSErrorResponse;
+export const HttpErrorBodySchema = WSErrorResponseSchema;
+export type HttpErrorBody = WSErrorResponse;
+
+export const GatewayErrorFrameSchema = WSErrorResponseSchema.extend({ seq: SeqSchema }).meta({
+  id: 'GatewayErrorFrame',
+  description: 'A `WSErrorResponse` sent on the WebSocket: with the connection’s `seq`.',
+});
+export type GatewayErrorFrame = z.infer<typeof GatewayErrorFrameSchema>;
 
 export const WSPongSchema = z
   .looseObject({ type: z.literal('pong'), seq: SeqSchema, id: z.string().optional() })
@@ -86,7 +96,7 @@ export const ServerFrameSchema = z
     RelayedTokenSchema,
     RelayedToolCallSchema,
     RelayedDoneSchema,
-    WSErrorResponseSchema,
+    GatewayErrorFrameSchema,
     RelayedAgentErrorSchema,
     WSPongSchema,
     RelayedUnknownEventSchema,
@@ -99,11 +109,11 @@ export type KnownServerFrame =
   | RelayedToken
   | RelayedToolCall
   | RelayedDone
-  | WSErrorResponse
+  | GatewayErrorFrame
   | RelayedAgentError
   | WSPong;
 /** Every frame, including agent events of types the protocol does not name. */
 export type ServerFrame = KnownServerFrame | RelayedUnknownEvent;
 
-export const isGatewayError = (frame: { type: string; source?: unknown }): frame is WSErrorResponse =>
+export const isGatewayError = (frame: { type: string; source?: unknown }): frame is GatewayErrorFrame =>
   frame.type === 'error' && frame.source === 'gateway';

@@ -1,4 +1,4 @@
-import { CLOSE_REASONS, CloseCode, type ErrorBody } from '@agent-gateway/protocol';
+import { CLOSE_REASONS, CloseCode, type WSErrorResponse } from '@agent-gateway/protocol';
 import type { ClientSocket } from './client-socket.ts';
 
 export interface ConnectionLimits {
@@ -109,7 +109,7 @@ export class Connection {
     }
   }
 
-  sendError(body: ErrorBody): number {
+  sendError(body: WSErrorResponse): number {
     return this.send(body as unknown as Record<string, unknown>);
   }
 

@@ -1,4 +1,4 @@
-import type { AgentEvent, AgentMessage, ErrorBody } from '@agent-gateway/protocol';
+import type { AgentEvent, AgentMessage, WSErrorResponse } from '@agent-gateway/protocol';
 import { toErrorFrame, type GatewayError } from '../errors.ts';
 import { TokenBuffer } from '../relay/token-buffer.ts';
 import type { Connection } from './connection.ts';
@@ -64,7 +64,7 @@ export class Turn {
   fail(error: GatewayError): void {
     if (this.finished) return;
     this.#buffer.flush();
-    const frame: ErrorBody = toErrorFrame(error, this.requestId);
+    const frame: WSErrorResponse = toErrorFrame(error, this.requestId);
     this.#count(this.connection.sendError(frame));
     this.outcome = `error:${error.code}`;
     this.controller.abort();

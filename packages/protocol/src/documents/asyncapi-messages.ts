@@ -88,7 +88,7 @@ export const SERVER_MESSAGES: Record<string, MessageSpec> = {
     turn: true,
   },
   gateway_error: {
-    schema: 'WSErrorResponse',
+    schema: 'GatewayErrorFrame',
     title: 'Gateway error',
     summary: 'An error made by the gateway (`source: "gateway"`); the terminal frame of a turn when it has a `request_id`.',
     description: `Error codes (a closed set):\n\n${errorCodeTable()}`,

@@ -48,11 +48,11 @@ describe('buildOpenApiDocument', () => {
     expect(op.servers[0].url).toBe('http://127.0.0.1:8001');
   });
 
-  it('documents the WebSocket upgrade: 101, errors with ErrorBody, access_token and bearer', () => {
+  it('documents the WebSocket upgrade: 101, errors with WSErrorResponse (§1), access_token and bearer', () => {
     const op = doc.paths['/ws/{session_id}'].get;
     expect(Object.keys(op.responses)).toEqual(['101', '400', '401', '403', '503']);
     for (const status of ['400', '401', '403', '503']) {
-      expect(op.responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+      expect(op.responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/WSErrorResponse' });
     }
     expect(op.parameters).toEqual(
       expect.arrayContaining([
@@ -68,7 +68,7 @@ describe('buildOpenApiDocument', () => {
   it('has component schemas that validate its own examples (checked with Ajv, JSON Schema 2020-12)', () => {
     const ajv = new Ajv2020({ strict: false });
     ajv.addSchema({ $id: 'openapi', components: { schemas: doc.components.schemas } });
-    const errorBody = ajv.getSchema('openapi#/components/schemas/ErrorBody')!;
+    const errorBody = ajv.getSchema('openapi#/components/schemas/WSErrorResponse')!;
     for (const [status, response] of Object.entries(doc.paths['/ws/{session_id}'].get.responses as Json)) {
       for (const example of Object.values(response.content?.['application/json'].examples ?? {}) as Json[]) {
         expect(errorBody(example.value), `${status} ${JSON.stringify(errorBody.errors)}`).toBe(true);
