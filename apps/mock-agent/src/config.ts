@@ -51,3 +51,11 @@ export function parseConfig(env: Record<string, string | undefined>): MockAgentC
     tokenDelayMs: data.MOCK_AGENT__TOKEN_DELAY_MS,
   };
 }
+
+/** Why the server could not listen, naming the variables to change (a port in use, a host not this machine's). */
+export function listenFailure(error: unknown, host: string, port: number): string {
+  const what = (error as { code?: unknown })?.code ?? (error as { name?: unknown })?.name;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (what === 'EADDRINUSE' || what === 'AddrInUse') return `cannot listen on ${where}: the port is in use; set MOCK_AGENT__PORT to a free one (0: any free port)`;
+  return `cannot listen on ${where} (MOCK_AGENT__HOST / MOCK_AGENT__PORT): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+}

@@ -1,5 +1,8 @@
 import { encodeSseComment, encodeSseEvent, type SseFields } from '@agent-gateway/protocol';
 
+/** The longest delay a runtime's timer takes as it is (2^31-1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Thrown out of a writer's awaits once the client has gone away, so every scenario loop unwinds. */
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
@@ -117,20 +120,23 @@ export function createEventStreamResponse(
     comment(text) {
       return writer.write(encodeSseComment(text));
     },
-    sleep(ms) {
-      return new Promise<void>((resolve, reject) => {
-        if (gone.signal.aborted) return reject(gone.signal.reason);
-        if (ms <= 0) return resolve();
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(gone.signal.reason);
-        };
-        const timer = setTimeout(() => {
-          gone.signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, ms);
-        gone.signal.addEventListener('abort', onAbort, { once: true });
-      });
+    async sleep(ms) {
+      if (gone.signal.aborted) throw gone.signal.reason;
+      // A timer fires at once beyond 2^31-1 ms: a longer wait is taken in steps.
+      for (let left = ms; left > 0; left -= MAX_TIMER_MS) {
+        await new Promise<void>((resolve, reject) => {
+          if (gone.signal.aborted) return reject(gone.signal.reason);
+          const onAbort = () => {
+            clearTimeout(timer);
+            reject(gone.signal.reason);
+          };
+          const timer = setTimeout(() => {
+            gone.signal.removeEventListener('abort', onAbort);
+            resolve();
+          }, Math.min(left, MAX_TIMER_MS));
+          gone.signal.addEventListener('abort', onAbort, { once: true });
+        });
+      }
     },
     hang() {
       return new Promise<never>((_, reject) => {

@@ -1,5 +1,5 @@
 import { createMockAgentApp } from './app.ts';
-import { MockAgentEnvSchema, parseConfig, type MockAgentConfig } from './config.ts';
+import { listenFailure, MockAgentEnvSchema, parseConfig, type MockAgentConfig } from './config.ts';
 import { StreamCutError } from './event-stream.ts';
 import { jsonResponse } from './http-errors.ts';
 import { createRecorder } from './recorder.ts';
@@ -24,35 +24,41 @@ const app = createMockAgentApp({
 });
 
 const stop = new AbortController();
-const server = Deno.serve(
-  {
-    hostname: config.host,
-    port: config.port,
-    signal: stop.signal,
-    // A body errored on purpose (`cut_stream` `destroy`) is the scenario, not a failure to report.
-    onError: (error) => {
-      if (!(error instanceof StreamCutError)) console.error(error);
-      return jsonResponse(500, { error: 'internal_error', message: 'internal error' });
+let server: Deno.HttpServer;
+try {
+  server = Deno.serve(
+    {
+      hostname: config.host,
+      port: config.port,
+      signal: stop.signal,
+      // A body errored on purpose (`cut_stream` `destroy`) is the scenario, not a failure to report.
+      onError: (error) => {
+        if (!(error instanceof StreamCutError)) console.error(error);
+        return jsonResponse(500, { error: 'internal_error', message: 'internal error' });
+      },
+      onListen: (addr) => {
+        const port = (addr as Deno.NetAddr).port;
+        const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+        // Tests and scripts wait for this line (protocol.md §10); it never contains the API key.
+        console.log(
+          JSON.stringify({
+            level: 'info',
+            time: new Date().toISOString(),
+            msg: 'listening',
+            url,
+            host: config.host,
+            port,
+            api_key_required: config.apiKey !== undefined,
+          }),
+        );
+      },
     },
-    onListen: (addr) => {
-      const port = (addr as Deno.NetAddr).port;
-      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-      // Tests and scripts wait for this line (protocol.md §10); it never contains the API key.
-      console.log(
-        JSON.stringify({
-          level: 'info',
-          time: new Date().toISOString(),
-          msg: 'listening',
-          url,
-          host: config.host,
-          port,
-          api_key_required: config.apiKey !== undefined,
-        }),
-      );
-    },
-  },
-  (request, info) => app.fetch(request, info),
-);
+    (request, info) => app.fetch(request, info),
+  );
+} catch (error) {
+  console.error(`mock-agent: ${listenFailure(error, config.host, config.port)}`);
+  Deno.exit(1);
+}
 
 // Aborting the server's signal closes open streams too (hang, slow), as the Node server's close does.
 const shutdown = () => {

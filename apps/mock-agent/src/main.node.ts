@@ -1,4 +1,4 @@
-import { parseConfig, type MockAgentConfig } from './config.ts';
+import { listenFailure, parseConfig, type MockAgentConfig } from './config.ts';
 import { startMockAgent } from './server.node.ts';
 
 let config: MockAgentConfig;
@@ -9,12 +9,18 @@ try {
   process.exit(1);
 }
 
-const server = await startMockAgent({
-  host: config.host,
-  port: config.port,
-  tokenDelayMs: config.tokenDelayMs,
-  ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
-});
+let server: Awaited<ReturnType<typeof startMockAgent>>;
+try {
+  server = await startMockAgent({
+    host: config.host,
+    port: config.port,
+    tokenDelayMs: config.tokenDelayMs,
+    ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+  });
+} catch (error) {
+  process.stderr.write(`mock-agent: ${listenFailure(error, config.host, config.port)}\n`);
+  process.exit(1);
+}
 
 // Tests and scripts wait for this line (protocol.md §10); it never contains the API key.
 process.stdout.write(

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, expectBadConfigExit, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, expectPortInUseExit, firstLine } from './process-output.ts';
 import { MockAgentEnvSchema } from '../src/config.ts';
 import { RawConnection, rawPost } from './raw-http.ts';
 import { STREAM_PATH, userMessage } from './helpers.ts';
@@ -100,4 +100,6 @@ describe('main.deno.ts', () => {
   });
 
   it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
+
+  it('exits 1 with one line naming MOCK_AGENT__PORT when the port is taken', () => expectPortInUseExit(spawnMain));
 });

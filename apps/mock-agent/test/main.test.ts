@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, expectBadConfigExit, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, expectPortInUseExit, firstLine } from './process-output.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -39,4 +39,6 @@ describe('main.node.ts', () => {
   });
 
   it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
+
+  it('exits 1 with one line naming MOCK_AGENT__PORT when the port is taken', () => expectPortInUseExit(spawnMain));
 });

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 
@@ -30,4 +31,23 @@ export async function expectBadConfigExit(spawnMain: (env: Record<string, string
   expect(code).toBe(1);
   expect(stderr()).toMatch(/MOCK_AGENT__PORT/);
   expect(stdout()).toBe('');
+}
+
+/** An entrypoint whose port is taken exits 1 with one line naming MOCK_AGENT__PORT (no stack trace), nothing on stdout. */
+export async function expectPortInUseExit(spawnMain: (env: Record<string, string>) => ChildProcess): Promise<void> {
+  const holder = createServer();
+  try {
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const port = (holder.address() as AddressInfo).port;
+    const child = spawnMain({ MOCK_AGENT__HOST: '127.0.0.1', MOCK_AGENT__PORT: String(port) });
+    const stderr = collect(child.stderr!);
+    const stdout = collect(child.stdout!);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr().trim()).toBe(`mock-agent: cannot listen on 127.0.0.1:${port}: the port is in use; set MOCK_AGENT__PORT to a free one (0: any free port)`);
+    expect(stdout()).toBe('');
+  } finally {
+    holder.close();
+  }
 }
