@@ -2,7 +2,7 @@ import { CONFIG_ENV_NAMES, ConfigError, parseConfig, type GatewayConfig } from '
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
 import { denoRuntime, serveDeno } from './runtime/deno.ts';
-import { runServer } from './server-lifecycle.ts';
+import { listenFailure, runServer } from './server-lifecycle.ts';
 
 // Only the gateway's own names: `--allow-env` can list them (`Deno.env.toObject()` needs them all).
 const env = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
@@ -23,7 +23,13 @@ const writeStdout = (line: string) => {
 
 configureLogging(config.logLevel, writeStdout);
 const gateway = createGateway(config, denoRuntime({ maxMessageBytes: config.maxMessageBytes, wsPingIntervalMs: config.wsPingIntervalMs }));
-const server = await serveDeno(gateway.app, { host: config.host, port: config.port });
+let server;
+try {
+  server = await serveDeno(gateway.app, { host: config.host, port: config.port });
+} catch (error) {
+  console.error(`gateway: ${listenFailure(error, config.host, config.port)}`);
+  Deno.exit(1);
+}
 
 runServer({
   config,

@@ -2,7 +2,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
 import { nodeRuntime, serveNode } from './runtime/node.ts';
-import { runServer } from './server-lifecycle.ts';
+import { listenFailure, runServer } from './server-lifecycle.ts';
 
 let config;
 try {
@@ -14,7 +14,13 @@ try {
 
 configureLogging(config.logLevel, (line) => process.stdout.write(line));
 const gateway = createGateway(config, nodeRuntime(config));
-const server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes, metrics: gateway.metrics });
+let server;
+try {
+  server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes, metrics: gateway.metrics });
+} catch (error) {
+  process.stderr.write(`gateway: ${listenFailure(error, config.host, config.port)}\n`);
+  process.exit(1);
+}
 
 runServer({
   config,

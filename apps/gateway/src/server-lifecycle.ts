@@ -14,6 +14,21 @@ export interface LifecycleOptions {
 }
 
 /**
+ * Why the server could not listen, naming the variables to change: a port in
+ * use (Node `EADDRINUSE`, Deno `AddrInUse`), a host that is not this
+ * machine's or does not resolve.
+ */
+export function listenFailure(error: unknown, host: string, port: number): string {
+  const what = (error as { code?: unknown })?.code ?? (error as { name?: unknown })?.name;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (what === 'EADDRINUSE' || what === 'AddrInUse') {
+    return `cannot listen on ${where}: the port is in use; set GATEWAY__PORT to a free one (0: any free port)`;
+  }
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return `cannot listen on ${where} (GATEWAY__HOST / GATEWAY__PORT): ${reason}`;
+}
+
+/**
  * After listening: the `listening` line (protocol.md §10), start-up warnings,
  * and graceful shutdown on SIGTERM/SIGINT (§8), exiting 0 once every socket is closed.
  */

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runGatewayExpectingFailure, type Runtime } from '../support/gateway-process.ts';
@@ -320,6 +320,27 @@ export function operationsSuite(runtime: Runtime) {
       expect(result.code).not.toBe(0);
       expect(result.stderr + result.stdout).toContain(name);
       expect(result.stdout).not.toContain('"msg":"listening"');
+    });
+
+    it('a port in use stops start-up with exit 1 and one line naming GATEWAY__PORT, no stack trace', async () => {
+      const holder = createServer();
+      try {
+        holder.listen(0, '127.0.0.1');
+        await once(holder, 'listening');
+        const port = String((holder.address() as AddressInfo).port);
+        const result = await runGatewayExpectingFailure(runtime, { GATEWAY__PORT: port });
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toBe(`gateway: cannot listen on 127.0.0.1:${port}: the port is in use; set GATEWAY__PORT to a free one (0: any free port)`);
+      } finally {
+        holder.close();
+      }
+    });
+
+    it('a host that is not this machine\'s stops start-up with exit 1 and one line naming GATEWAY__HOST', async () => {
+      // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never a local address.
+      const result = await runGatewayExpectingFailure(runtime, { GATEWAY__HOST: '192.0.2.1' });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(/^gateway: cannot listen on 192\.0\.2\.1:0 \(GATEWAY__HOST \/ GATEWAY__PORT\): [^\n]+$/);
     });
   });
 }
