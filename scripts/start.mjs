@@ -2,10 +2,13 @@
 // `pnpm start`: the mock agent on 8001 and the gateway on 8000, as two
 // processes; prints where to connect; Ctrl-C (or SIGTERM) stops both.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// The README's way to run pnpm on a machine with only Node and npm: `npx -y pnpm@<pinned>`.
+const pnpm = `npx -y ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).packageManager}`;
 const agentPort = process.env.MOCK_AGENT__PORT || '8001';
 const gatewayPort = process.env.GATEWAY__PORT || '8000';
 
@@ -50,7 +53,12 @@ try {
   });
   const gatewayUrl = await gateway.listening;
   const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
-  process.stdout.write(`\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (mock agent at ${agentUrl}). In another terminal: pnpm demo\n\n`);
+  // The demo's default is ws://localhost:8000: name the gateway when it listens elsewhere.
+  const demo = ws === 'ws://localhost:8000' ? `${pnpm} demo` : `GATEWAY_URL=${ws} ${pnpm} demo`;
+  process.stdout.write(
+    `\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (mock agent at ${agentUrl}).\n` +
+      `Try it from another terminal: ${demo}\nCtrl-C stops both.\n\n`,
+  );
 } catch (error) {
   if (!stopping) {
     process.stderr.write(`start failed: ${error.message}\n`);

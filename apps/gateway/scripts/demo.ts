@@ -1,5 +1,5 @@
 // `pnpm demo`: a scripted IDE conversation through a running gateway
-// (`pnpm start` in another terminal). It sends a message, prints every frame,
+// (`pnpm start` in another terminal; GATEWAY_URL=ws://host:port when it is not ws://localhost:8000). It sends a message, prints every frame,
 // answers the agent's tool calls by really reading this repository's files,
 // and prints the final answer.
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 
 const workspace = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const gatewayUrl = (process.env.GATEWAY_URL ?? 'ws://localhost:8000').replace(/^http/, 'ws').replace(/\/$/, '');
+const packageManager = (JSON.parse(await readFile(join(workspace, 'package.json'), 'utf8')) as { packageManager: string }).packageManager;
 const sessionId = `demo-${Date.now().toString(36)}`;
 const prompts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['Please read package.json', 'list files in apps'];
 
@@ -44,7 +45,10 @@ async function runTool(name: string, args: Record<string, unknown>): Promise<{ r
 
 const ws = new WebSocket(`${gatewayUrl}/ws/${sessionId}`);
 ws.on('error', (error) => {
-  console.error(`cannot reach the gateway at ${gatewayUrl}: ${error.message}\nStart it first with: pnpm start`);
+  console.error(
+    `cannot reach the gateway at ${gatewayUrl}: ${error.message}\n` +
+      `Start it first (npx -y ${packageManager} start, in another terminal), or set GATEWAY_URL to where it listens (ws://host:port).`,
+  );
   process.exit(1);
 });
 

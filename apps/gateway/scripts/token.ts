@@ -1,10 +1,10 @@
-// `pnpm --filter @agent-gateway/gateway token --sid S [--ttl 3600]`: prints a
+// `pnpm --filter @agent-gateway/gateway run token --sid S [--ttl 3600]`: prints a
 // client token signed with GATEWAY__CLIENT_JWT_SECRET, for IDE clients and tests.
 import { parseArgs } from 'node:util';
 import { mintClientToken } from '../src/auth/mint-token.ts';
 import { ConfigError, parseConfig } from '../src/config.ts';
 
-const usage = 'usage: pnpm --filter @agent-gateway/gateway token --sid <session_id|*> [--ttl <seconds, default 3600>]';
+const usage = 'usage: pnpm --filter @agent-gateway/gateway run token --sid <session_id|*> [--ttl <seconds, default 3600>]';
 
 try {
   const { values } = parseArgs({ options: { sid: { type: 'string' }, ttl: { type: 'string', default: '3600' }, help: { type: 'boolean' } } });

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { uniqueRequest, uniqueSession } from '../support/harness.ts';
+import { connect } from '../support/ws-client.ts';
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+
+/** The README's main job (`pnpm start` runs `node scripts/start.mjs`): the mock agent and the gateway, as a newcomer starts them. */
+function startScript(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: root,
+    detached: true, // its own process group, as a terminal's Ctrl-C reaches it
+    env: { ...process.env, GATEWAY__HOST: '127.0.0.1', MOCK_AGENT__HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const stdout: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => stdout.push(line));
+  const line = (predicate: (text: string) => boolean) =>
+    new Promise<string>((resolve, reject) => {
+      const found = stdout.find(predicate);
+      if (found !== undefined) return resolve(found);
+      lines.on('line', (text) => predicate(text) && resolve(text));
+      void exited.then(() => reject(new Error(`exited; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr}`)));
+    });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  };
+  return { child, exited, line, stderr: () => stderr, kill };
+}
+
+describe('scripts/start.mjs (pnpm start)', () => {
+  it('serves a turn through the mock agent, prints the demo command for its port, and stops both on Ctrl-C', async () => {
+    const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0' });
+    try {
+      const up = await run.line((text) => text.startsWith('Agent Gateway is up'));
+      const ws = /connect an IDE to (ws:\/\/127\.0\.0\.1:\d+)\/ws\/<session_id>/.exec(up)?.[1];
+      expect(ws).toBeDefined();
+      // Not 8000: the demo is told where the gateway is, with the pinned pnpm a newcomer has.
+      expect(await run.line((text) => text.startsWith('Try it from another terminal:'))).toBe(
+        `Try it from another terminal: GATEWAY_URL=${ws} npx -y pnpm@12.4.2 demo`,
+      );
+      await run.line((text) => text === 'Ctrl-C stops both.');
+      const client = await connect(`${ws}/ws/${uniqueSession()}`);
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'hello', request_id: id });
+      expect(await client.terminal(id)).toMatchObject({ type: 'done' });
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect((await client.closed).code).toBe(1001);
+      const [code] = await run.exited;
+      expect(code).toBe(0);
+    } finally {
+      run.kill();
+    }
+  });
+
+  it('a gateway port in use: says so, naming GATEWAY__PORT, and exits 1 with the mock agent stopped', async () => {
+    const holder = createServer();
+    try {
+      holder.listen(0, '127.0.0.1');
+      await once(holder, 'listening');
+      const port = (holder.address() as AddressInfo).port;
+      const run = startScript({ GATEWAY__PORT: String(port), MOCK_AGENT__PORT: '0' });
+      try {
+        const [code] = await run.exited;
+        expect(code).toBe(1);
+        expect(run.stderr()).toContain(`gateway: cannot listen on 127.0.0.1:${port}: the port is in use; set GATEWAY__PORT to a free one`);
+        expect(run.stderr()).not.toMatch(/\n\s+at /);
+        // No process of its group is left (the mock agent included): signal 0 finds none.
+        expect(() => process.kill(-run.child.pid!, 0)).toThrow();
+      } finally {
+        run.kill();
+      }
+    } finally {
+      holder.close();
+    }
+  });
+});
