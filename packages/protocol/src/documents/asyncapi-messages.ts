@@ -90,7 +90,8 @@ export const SERVER_MESSAGES: Record<string, MessageSpec> = {
   gateway_error: {
     schema: 'GatewayErrorFrame',
     title: 'Gateway error',
-    summary: 'An error made by the gateway (`source: "gateway"`); the terminal frame of a turn when it has a `request_id`.',
+    summary:
+      'An error made by the gateway (`source: "gateway"`): the terminal frame of a turn, or the refusal of a frame that started none (§2: its `request_id` is then one no live turn uses, or in `details`).',
     description: `Error codes (a closed set):\n\n${errorCodeTable()}`,
     example: SERVER_EXAMPLES.gateway_error,
     turn: true,

@@ -37,7 +37,7 @@ export function registerGatewayPaths(registry: OpenAPIRegistry): void {
           .meta({ description: 'HS256 JWT with `exp` and a string `sid` (this session id or `"*"`), for clients that cannot set `Authorization`.' }),
       }),
       headers: z.object({
-        upgrade: z.literal('websocket'),
+        upgrade: z.string().meta({ description: '`websocket`, in any case (RFC 6455 §4.2.1).', example: 'websocket' }),
         origin: z
           .string()
           .optional()
