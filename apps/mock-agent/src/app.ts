@@ -63,7 +63,7 @@ export function createMockAgentApp(options: MockAgentAppOptions = {}): Hono {
     const answer = async (): Promise<Response> => {
       const keyProblem = apiKeyProblem(c.req.header('x-internal-api-key'), options.apiKey);
       if (keyProblem) return unauthorized(keyProblem);
-      const validated = validateAgentRequest(body);
+      const validated = validateAgentRequest(body, c.req.header('x-request-id'));
       if (!validated.ok) return invalidRequest(validated.issues);
       const selection = selectScenario(validated.request.message);
       if (!selection.ok) return invalidRequest(selection.issues);

@@ -28,10 +28,26 @@ export function apiKeyProblem(given: string | undefined, expected: string | unde
   return sameSecret(given, expected) ? undefined : 'wrong x-internal-api-key';
 }
 
-/** Validates the body of `POST /agent/message/stream` with the protocol's `AgentRequestSchema`. */
-export function validateAgentRequest(body: ParsedBody): { ok: true; request: AgentRequest } | { ok: false; issues: RequestIssue[] } {
+/**
+ * Validates the body of `POST /agent/message/stream` with the protocol's
+ * `AgentRequestSchema`, and that its three request ids agree (protocol.md §3:
+ * the message's `request_id` is filled in, and `x-request-id` carries it), so
+ * a gateway that mixed them up fails its tests here.
+ */
+export function validateAgentRequest(
+  body: ParsedBody,
+  requestIdHeader?: string,
+): { ok: true; request: AgentRequest } | { ok: false; issues: RequestIssue[] } {
   if (!body.json) return { ok: false, issues: [{ path: [], message: `body is not valid JSON: ${body.error}` }] };
   const result = AgentRequestSchema.safeParse(body.value);
-  if (result.success) return { ok: true, request: result.data };
-  return { ok: false, issues: toProtocolIssues(result.error).map(({ path, message }) => ({ path, message })) };
+  if (!result.success) return { ok: false, issues: toProtocolIssues(result.error).map(({ path, message }) => ({ path, message })) };
+  const request = result.data;
+  const issues: RequestIssue[] = [];
+  if (request.message.request_id !== request.request_id) {
+    issues.push({ path: ['message', 'request_id'], message: `must be the body's request_id ${JSON.stringify(request.request_id)}` });
+  }
+  if (requestIdHeader !== undefined && requestIdHeader !== request.request_id) {
+    issues.push({ path: ['x-request-id'], message: `header must be the body's request_id ${JSON.stringify(request.request_id)}` });
+  }
+  return issues.length === 0 ? { ok: true, request } : { ok: false, issues };
 }

@@ -103,6 +103,19 @@ describe('request validation', () => {
     await expect422(await post(agent.url, JSON.stringify(body)), ['session_id'], '');
   });
 
+  it('request ids that disagree (§3: the message carries the body\'s, and so does x-request-id)', async () => {
+    const agent = await start();
+    const body = JSON.parse(userMessage('hi')) as { message: Record<string, unknown> };
+    await expect422(await post(agent.url, JSON.stringify({ ...body, message: { ...body.message, request_id: 'other' } })), ['message', 'request_id'], '"r-1"');
+    const { request_id: _dropped, ...withoutId } = body.message;
+    // The message's request_id is required (filled in by the gateway).
+    await expect422(await post(agent.url, JSON.stringify({ ...body, message: withoutId })), ['message', 'request_id'], '');
+    await expect422(await post(agent.url, userMessage('hi'), { 'x-request-id': 'r-2' }), ['x-request-id'], '"r-1"');
+    const agreeing = await post(agent.url, userMessage('hi', 'tokens'), { 'x-request-id': 'r-1' });
+    expect(agreeing.status).toBe(200);
+    await agreeing.text();
+  });
+
   it('an empty user_message content', async () => {
     const agent = await start();
     await expect422(await post(agent.url, userMessage('')), ['message', 'content'], 'non-empty');
