@@ -199,6 +199,37 @@ describe('AgentClient request', () => {
     );
   });
 
+  it('sends messageJson, when given, as the message exactly (the IDE frame as received)', async () => {
+    await withAgent(
+      (_req, res) => {
+        sse(res);
+        res.end(event(DONE));
+      },
+      async (agent) => {
+        const messageJson = '{"type":"user_message",  "content":"hi","request_id":"r-42","n":1.0,"big":12345678901234567890}';
+        const { error } = await collect(client(agent), request({ messageJson }));
+        expect(error).toBeUndefined();
+        expect(agent.requests[0]!.body).toBe(`{"session_id":"s1","request_id":"r-42","message":${messageJson}}`);
+      },
+    );
+  });
+
+  it('a message that cannot be serialized fails as itself, not as an unreachable agent, and sends nothing', async () => {
+    await withAgent(
+      (_req, res) => {
+        sse(res);
+        res.end(event(DONE));
+      },
+      async (agent) => {
+        const circular: Record<string, unknown> = { type: 'user_message', content: 'hi', request_id: 'r-42' };
+        circular.self = circular;
+        const { error } = await collect(client(agent), request({ message: circular as AgentMessage }));
+        expect(error).toBeInstanceOf(TypeError);
+        expect(agent.requests).toHaveLength(0);
+      },
+    );
+  });
+
   it('sends no x-internal-api-key when none is configured', async () => {
     await withAgent(
       (_req, res) => {

@@ -21,6 +21,8 @@ export interface AgentStreamRequest {
   sessionId: string;
   requestId: string;
   message: AgentMessage;
+  /** `message` as JSON text, when the caller has it (the IDE's frame as received); else it is serialized here. */
+  messageJson?: string;
   /** Aborts the upstream request: cancel, disconnect, takeover, shutdown. */
   signal: AbortSignal;
   /** The agent answered 2xx: it accepted the message (protocol.md §6). */
@@ -110,12 +112,14 @@ export class AgentClient {
         'x-request-id': req.requestId,
       };
       if (this.#opts.internalApiKey !== undefined) headers['x-internal-api-key'] = this.#opts.internalApiKey;
+      // Outside the request's try: a message that cannot be serialized is not a connect failure.
+      const body = `{"session_id":${JSON.stringify(req.sessionId)},"request_id":${JSON.stringify(req.requestId)},"message":${req.messageJson ?? JSON.stringify(req.message)}}`;
       let res: AgentResponse;
       try {
         res = await this.#fetch(this.#streamUrl, {
           method: 'POST',
           headers,
-          body: JSON.stringify({ session_id: req.sessionId, request_id: req.requestId, message: req.message }),
+          body,
           redirect: 'manual',
           signal: controller.signal,
         });

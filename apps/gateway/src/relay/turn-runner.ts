@@ -31,6 +31,7 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
       sessionId: ctx.sessionId,
       requestId: turn.requestId,
       message,
+      messageJson: turn.messageJson,
       signal: turn.controller.signal,
       onAccepted:
         message.type === 'tool_result' ? () => ctx.markToolCallAccepted(message.tool_call_id) : undefined,

@@ -90,7 +90,7 @@ export class Session {
     if (connection !== this.connection) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#refuse(connection, parsed);
-    this.#handleMessage(connection, parsed.message);
+    this.#handleMessage(connection, parsed.message, text);
   }
 
   /** Binary frames are not part of the protocol (§2). */
@@ -119,7 +119,7 @@ export class Session {
     this.connection?.close(CloseCode.GOING_AWAY);
   }
 
-  #handleMessage(connection: Connection, message: ClientMessage): void {
+  #handleMessage(connection: Connection, message: ClientMessage, text: string): void {
     switch (message.type) {
       case 'ping': {
         const pong: Record<string, unknown> = { type: 'pong' };
@@ -131,11 +131,11 @@ export class Session {
         return this.#cancel(message.request_id);
       case 'user_message':
       case 'tool_result':
-        return this.#startTurn(connection, message);
+        return this.#startTurn(connection, message, text);
     }
   }
 
-  #startTurn(connection: Connection, message: Extract<ClientMessage, { request_id?: string }> & AgentMessageInput): void {
+  #startTurn(connection: Connection, message: Extract<ClientMessage, { request_id?: string }> & AgentMessageInput, text: string): void {
     const given = message.request_id;
     if (given !== undefined && this.#isLive(given)) {
       return this.#sendError(
@@ -162,7 +162,10 @@ export class Session {
       );
     }
     const agentMessage = { ...message, request_id: requestId } as AgentMessage;
-    this.queue.push(new Turn(requestId, agentMessage, connection, this.hooks.buffer));
+    // The agent gets the frame's own text (§3: "as received"): numbers keep their digits,
+    // and no depth of nesting is serialized again. Only a missing request_id is filled in.
+    const messageJson = given !== undefined ? text : withRequestId(text, requestId);
+    this.queue.push(new Turn(requestId, agentMessage, connection, this.hooks.buffer, messageJson));
     this.hooks.onTurnQueued();
     this.#pump();
   }
@@ -235,3 +238,9 @@ export class Session {
 }
 
 type AgentMessageInput = { type: 'user_message' | 'tool_result' };
+
+/** A JSON object's text with `request_id` added as its first member (the object has none: it has `type`). */
+function withRequestId(objectText: string, requestId: string): string {
+  const open = objectText.indexOf('{');
+  return `${objectText.slice(0, open + 1)}"request_id":${JSON.stringify(requestId)},${objectText.slice(open + 1)}`;
+}

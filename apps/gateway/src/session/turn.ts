@@ -36,6 +36,8 @@ export class Turn {
     readonly message: AgentMessage,
     readonly connection: Connection,
     buffer: TurnBufferOptions,
+    /** `message` as JSON text for the agent: the IDE's frame as received, where there is one. */
+    readonly messageJson: string = JSON.stringify(message),
   ) {
     this.#buffer = new TokenBuffer({ ...buffer, emit: (event) => this.#send(event) });
   }

@@ -48,6 +48,24 @@ export function relaySuite(runtime: Runtime) {
       expect('is_error' in message).toBe(false);
     });
 
+    it('forwards the frame as received (§3): numbers keep their digits, deep nesting is relayed, not an error', async () => {
+      const client = await env.connect('as-received');
+      const id = uniqueRequest();
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      const raw = ` {"type":"user_message","content":"hi","request_id":"${id}","big":12345678901234567890,"one":1.0,"exp":1e2,"neg":-0,"deep":${deep},"metadata":{"scenario":"echo"}}`;
+      client.sendRaw(raw);
+      expect(await client.terminal(id)).toMatchObject({ type: 'done', request_id: id });
+      // The echo scenario answers with the request body exactly as the agent received it.
+      expect(contentOf(client.frames, id)).toBe(`{"session_id":"as-received","request_id":"${id}","message":${raw}}`);
+
+      // Without a request_id, the one the gateway makes is added to the frame's text, nothing else changes.
+      const rest = `"type":"tool_result","tool_call_id":"c1","result":{"n":1.50},"metadata":{"scenario":"echo"}}`;
+      client.sendRaw(`{${rest}`);
+      const done = await client.next((f) => isTerminal(f) && f.request_id !== id);
+      const generated = String(done.request_id);
+      expect(contentOf(client.frames, generated)).toBe(`{"session_id":"as-received","request_id":"${generated}","message":{"request_id":"${generated}",${rest}}`);
+    });
+
     it.each([
       ['byte_chunks', {}],
       ['line_endings', { eol: 'crlf' }],
