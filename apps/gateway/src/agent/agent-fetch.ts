@@ -15,6 +15,11 @@ export interface AgentFetchInit {
 export interface AgentBodyReader {
   /** The next bytes; `value` may be reused by the read after it, so use it before reading again. */
   read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+  /**
+   * Gives the body up. After an abort, resolves once the runtime has closed
+   * the request's connection: the session's next request must not reach the
+   * agent before the old one has ended (protocol.md §6).
+   */
   cancel(): Promise<void>;
 }
 

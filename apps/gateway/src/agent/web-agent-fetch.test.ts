@@ -65,4 +65,32 @@ describe('createWebAgentFetch', () => {
     expect(text).toBe(chunks.join(''));
     expect(views.every((v) => v.byteLength > 0)).toBe(true);
   });
+
+  // Deno closes an aborted request's connection in a task of its own: cancel resolves after two
+  // more tasks, also when the abort has already errored the stream (§6: the next request waits).
+  it.each([
+    ['a byte stream', true],
+    ['any other stream', false],
+  ])('cancel of %s resolves only after two macrotasks have passed, even when the stream has errored', async (_name, bytes) => {
+    for (const errored of [false, true]) {
+      let errorIt: (() => void) | undefined;
+      const stream = () =>
+        new ReadableStream<Uint8Array>({
+          ...(bytes ? { type: 'bytes' as const } : {}),
+          start(controller) {
+            errorIt = () => controller.error(new Error('aborted'));
+          },
+        } as UnderlyingDefaultSource<Uint8Array>);
+      const res = await createWebAgentFetch(answering(stream))('http://agent.invalid/x', { redirect: 'manual', signal: new AbortController().signal });
+      const reader = res.body!.getReader();
+      if (errored) errorIt!();
+      const tasks: number[] = [];
+      setTimeout(() => {
+        tasks.push(1);
+        setTimeout(() => tasks.push(2), 0);
+      }, 0);
+      await reader.cancel().catch(() => undefined);
+      expect(tasks).toEqual([1, 2]);
+    }
+  });
 });

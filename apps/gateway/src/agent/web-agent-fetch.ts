@@ -28,7 +28,8 @@ function readerOf(body: ReadableStream<Uint8Array>): AgentBodyReader {
     byob = body.getReader({ mode: 'byob' });
   } catch {
     // Not a byte stream: its own chunks, one allocation each.
-    return body.getReader() as AgentBodyReader;
+    const reader = body.getReader();
+    return { read: () => reader.read() as ReturnType<AgentBodyReader['read']>, cancel: () => cancelled(reader) };
   }
   let buffer = new Uint8Array(READ_BUFFER_BYTES);
   return {
@@ -39,6 +40,23 @@ function readerOf(body: ReadableStream<Uint8Array>): AgentBodyReader {
       buffer = new Uint8Array(result.value.buffer);
       return { done: false, value: result.value };
     },
-    cancel: () => byob.cancel(),
+    cancel: () => cancelled(byob),
   };
+}
+
+/**
+ * Cancels, then lets two macrotasks pass before it resolves. Deno closes an
+ * aborted request's connection in a task of its own, so without the wait the
+ * session's next request could reach the agent before that close (§6): 17–29
+ * of 100 cancels did, 5 sessions at once. After two tasks none in 2,400
+ * cancels and takeovers; on an overloaded machine as few as with Node's
+ * synchronous close (README, "Where Deno differs").
+ */
+async function cancelled(reader: { cancel(): Promise<void> }): Promise<void> {
+  try {
+    // Rejects when the abort has already errored the stream: the wait is owed all the same.
+    await reader.cancel();
+  } finally {
+    for (let task = 0; task < 2; task++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
 }
