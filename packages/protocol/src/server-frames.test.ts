@@ -64,6 +64,9 @@ describe('gateway errors', () => {
     expectRefused(WSErrorResponseSchema, { ...body, source: 'agent' }, ['source']);
     expectRefused(WSErrorResponseSchema, { ...body, details: 'x' }, ['details']);
     expectRefused(WSErrorResponseSchema, { ...body, retry_after_ms: -1 }, ['retry_after_ms']);
+    // §5: each code has its retryable.
+    expectRefused(WSErrorResponseSchema, { ...body, retryable: false }, ['retryable']);
+    expectRefused(GatewayErrorFrameSchema, { ...errorBodyExample('invalid_json'), retryable: true, seq: 1 }, ['retryable']);
     expectRefused(GatewayErrorFrameSchema, body, ['seq']);
   });
 

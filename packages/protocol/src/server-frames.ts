@@ -11,7 +11,7 @@ import {
   TokenEventSchema,
   ToolCallEventSchema,
 } from './agent.ts';
-import { GatewayErrorCodeSchema } from './errors.ts';
+import { GATEWAY_ERROR_CODES, GATEWAY_ERROR_RETRYABLE, GatewayErrorCodeSchema, type GatewayErrorCode } from './errors.ts';
 
 // Gateway → IDE (protocol.md §5). Every frame carries `seq`; every frame of a
 // turn carries its `request_id`.
@@ -49,6 +49,30 @@ export type RelayedDone = DoneEvent & Relayed;
 export type RelayedAgentError = AgentErrorEvent & Relayed;
 export type RelayedUnknownEvent = { type: string; [key: string]: unknown } & Relayed;
 
+const errorShape = {
+  type: z.literal('error'),
+  code: GatewayErrorCodeSchema,
+  message: z.string(),
+  retryable: z.boolean(),
+  source: z.literal('gateway'),
+  request_id: RequestIdSchema.optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  retry_after_ms: z.number().int().min(0).optional(),
+};
+
+/** `retryable` is the one §5 gives the code: a check in the schemas, an if/then/else in the documents. */
+const retryableOfItsCode = z.superRefine((value: { code: GatewayErrorCode; retryable: boolean }, ctx) => {
+  const expected: boolean | undefined = GATEWAY_ERROR_RETRYABLE[value.code];
+  if (expected !== undefined && typeof value.retryable === 'boolean' && value.retryable !== expected) {
+    ctx.addIssue({ code: 'custom', path: ['retryable'], input: value.retryable, message: `${value.code} has retryable ${expected} (protocol.md §5)` });
+  }
+});
+const retryableOfItsCodeDocs = {
+  if: { properties: { code: { enum: GATEWAY_ERROR_CODES.filter((code) => GATEWAY_ERROR_RETRYABLE[code]) } } },
+  then: { properties: { retryable: { const: true } } },
+  else: { properties: { retryable: { const: false } } },
+};
+
 /**
  * An error made by the gateway (protocol.md §5), as the contract names it: the
  * body of a refused upgrade (§1) as is, and a WebSocket frame with `seq`
@@ -56,20 +80,13 @@ export type RelayedUnknownEvent = { type: string; [key: string]: unknown } & Rel
  * whose id is unusable (§2).
  */
 export const WSErrorResponseSchema = z
-  .looseObject({
-    type: z.literal('error'),
-    code: GatewayErrorCodeSchema,
-    message: z.string(),
-    retryable: z.boolean(),
-    source: z.literal('gateway'),
-    request_id: RequestIdSchema.optional(),
-    details: z.record(z.string(), z.unknown()).optional(),
-    retry_after_ms: z.number().int().min(0).optional(),
-  })
+  .looseObject(errorShape)
+  .check(retryableOfItsCode)
   .meta({
     id: 'WSErrorResponse',
     description:
       'An error made by the gateway (`source: "gateway"`): the HTTP body of a refused upgrade, and with `seq` a WebSocket frame (GatewayErrorFrame).',
+    ...retryableOfItsCodeDocs,
   });
 export type WSErrorResponse = z.infer<typeof WSErrorResponseSchema>;
 
@@ -79,10 +96,10 @@ export type ErrorBody = WSErrorResponse;
 export const HttpErrorBodySchema = WSErrorResponseSchema;
 export type HttpErrorBody = WSErrorResponse;
 
-export const GatewayErrorFrameSchema = WSErrorResponseSchema.extend({ seq: SeqSchema }).meta({
-  id: 'GatewayErrorFrame',
-  description: 'A `WSErrorResponse` sent on the WebSocket: with the connection’s `seq`.',
-});
+export const GatewayErrorFrameSchema = z
+  .looseObject({ ...errorShape, seq: SeqSchema })
+  .check(retryableOfItsCode)
+  .meta({ id: 'GatewayErrorFrame', description: 'A `WSErrorResponse` sent on the WebSocket: with the connection’s `seq`.', ...retryableOfItsCodeDocs });
 export type GatewayErrorFrame = z.infer<typeof GatewayErrorFrameSchema>;
 
 export const WSPongSchema = z

@@ -48,8 +48,12 @@ describe('buildAsyncApiDocument', () => {
       const validate = ajv.getSchema(`asyncapi${message.payload.$ref}`)!;
       for (const example of message.examples) expect(validate(example.payload), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
-    const gatewayError = ajv.getSchema('asyncapi#/components/schemas/WSErrorResponse')!;
-    expect(gatewayError({ ...doc.components.messages.gateway_error.examples[0].payload, code: 'nope' })).toBe(false);
+    const gatewayError = ajv.getSchema('asyncapi#/components/schemas/GatewayErrorFrame')!;
+    const example = doc.components.messages.gateway_error.examples[0].payload;
+    expect(gatewayError(example)).toBe(true);
+    expect(gatewayError({ ...example, code: 'nope' })).toBe(false);
+    // draft-07 if/then/else: each code has its retryable (§5).
+    expect(gatewayError({ ...example, retryable: !example.retryable })).toBe(false);
   });
 
   it('is deterministic', () => {

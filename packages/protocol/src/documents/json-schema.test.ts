@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { collectRefs, resolveLocalRef } from '../../test/json-refs.ts';
-import { AGENT_EXAMPLES, AGENT_REQUEST_EXAMPLE, CLIENT_EXAMPLES, SERVER_EXAMPLES } from './examples.ts';
+import { AGENT_EXAMPLES, AGENT_REQUEST_EXAMPLE, CLIENT_EXAMPLES, errorBodyExample, SERVER_EXAMPLES } from './examples.ts';
 import { buildJsonSchemaBundle } from './json-schema.ts';
 import { namedSchemas } from './named-schemas.ts';
 
@@ -51,6 +51,10 @@ describe('buildJsonSchemaBundle', () => {
     ['AgentEvent', []],
     ['ServerFrame', { type: 'token', content: 5, request_id: 'r', seq: 1 }],
     ['WSErrorResponse', { ...SERVER_EXAMPLES.gateway_error, code: 'model_overloaded' }],
+    // §5 gives each code its retryable.
+    ['WSErrorResponse', { ...errorBodyExample('invalid_json'), retryable: true }],
+    ['WSErrorResponse', { ...errorBodyExample('server_busy'), retryable: false }],
+    ['GatewayErrorFrame', { ...SERVER_EXAMPLES.gateway_error, retryable: !SERVER_EXAMPLES.gateway_error.retryable }],
     ['SessionId', 'a/b'],
   ])('refuses an invalid %s: %j', (id, value) => {
     expect(validate(id, value)).not.toEqual([]);

@@ -75,6 +75,8 @@ describe('buildOpenApiDocument', () => {
       }
     }
     expect(errorBody({ ...errorBodyExample('forbidden'), code: 'nope' })).toBe(false);
+    expect(errorBody({ ...errorBodyExample('forbidden'), retryable: true })).toBe(false);
+    expect(errorBody({ ...errorBodyExample('server_busy'), retryable: true })).toBe(true);
     expect(ajv.getSchema('openapi#/components/schemas/HealthResponse')!({ status: 'ok' })).toBe(true);
   });
 
