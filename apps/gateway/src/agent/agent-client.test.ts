@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
+import type { AgentFetch } from './agent-fetch.ts';
 import { AgentClient, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
@@ -919,6 +920,38 @@ describe('AgentClient connection reuse', () => {
         expect(agent.connections()).toBe(1);
       },
     );
+  });
+
+  it('a body read to its end is never aborted: drained after a terminal event, left alone after a cut', async () => {
+    const cancels: string[] = [];
+    const encoder = new TextEncoder();
+    const fetchOf = (chunks: string[]): AgentFetch => async (_url, init) => {
+      let next = 0;
+      return {
+        status: 200,
+        headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
+        body: {
+          getReader: () => ({
+            read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
+            cancel: async () => {
+              cancels.push(init.signal.aborted ? 'cancelled after an abort' : 'cancelled');
+            },
+          }),
+          cancel: async () => undefined,
+        },
+      };
+    };
+    const clientOf = (chunks: string[]) =>
+      new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: fetchOf(chunks) });
+    const ended = await collect(clientOf([event(DONE)]));
+    expect(eventsOf(ended.events)).toEqual([DONE]);
+    // The rest of the body is drained in the background: let it reach its end.
+    await vi.waitFor(() => expect(cancels).toEqual(['cancelled']));
+    // A stream that ends before a terminal event: its connection is back in the pool, nothing to abort.
+    cancels.length = 0;
+    const cut = await collect(clientOf([event({ type: 'token', content: 'a' })]));
+    expectGatewayError(cut.error, 'agent_stream_interrupted');
+    expect(cancels).toEqual([]);
   });
 
   it('gives up draining a body that does not end within 1 s: the connection is closed', async () => {

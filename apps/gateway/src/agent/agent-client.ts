@@ -104,6 +104,8 @@ export class AgentClient {
 
     let reader: AgentBodyReader | undefined;
     let drainAfter = false;
+    // Read to its end: the connection is back in the pool, nothing to abort or wait for.
+    let bodyEnded = false;
     try {
       idle.resume();
       const headers: Record<string, string> = {
@@ -168,6 +170,7 @@ export class AgentClient {
           throw classify(cause, 'stream');
         }
         idle.pause();
+        bodyEnded = chunk.done;
         let text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
         if (text.length > 0) {
           if (skipLeadingLF && text.charCodeAt(0) === 10) text = text.slice(1);
@@ -218,7 +221,7 @@ export class AgentClient {
     } finally {
       idle.stop();
       req.signal.removeEventListener('abort', onAbort);
-      if (reader !== undefined) {
+      if (reader !== undefined && !bodyEnded) {
         if (drainAfter && !req.signal.aborted) {
           void drainBody(reader, controller);
         } else {
