@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
-import type { AgentBodyReader, AgentFetch, AgentResponse } from './agent-fetch.ts';
+import { AgentSilent, type AgentBodyReader, type AgentFetch, type AgentResponse } from './agent-fetch.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { createWebAgentFetch } from './web-agent-fetch.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
@@ -91,7 +91,7 @@ export class AgentClient {
     const onAbort = () => controller.abort(req.signal.reason);
     if (req.signal.aborted) throw new UpstreamAborted('aborted before the request started');
     req.signal.addEventListener('abort', onAbort, { once: true });
-    const idle = new IdleTimer(this.#opts.streamTimeoutMs, () => controller.abort(new Error('agent idle timeout')));
+    const idle = new IdleTimer(this.#opts.streamTimeoutMs, () => controller.abort(new AgentSilent('agent idle timeout')));
     const classify = (cause: unknown, phase: 'connect' | 'stream'): Error => {
       if (req.signal.aborted) return new UpstreamAborted('aborted', { cause });
       if (idle.fired) {

@@ -4,6 +4,25 @@
  * is a lighter one over undici's `Pool` (Node 20's bundled fetch costs
  * several times more CPU per request).
  */
+/**
+ * The abort reason when the agent has been silent for the whole stream
+ * timeout: a transport gives the request up at once, without the grace it
+ * may give other aborts (web-agent-fetch.ts).
+ */
+export class AgentSilent extends Error {
+  override readonly name = 'AgentSilent';
+}
+
+/**
+ * How long an aborted request may still take to settle in the runtime's
+ * client before the abort is reported (the request then closed): a request
+ * aborted while its connection was opening can still be written once the
+ * connection is up, and the session's next request must not reach the agent
+ * before it (§6). Under 1 s: a cancelled request's connection is closed
+ * within 1 s.
+ */
+export const ABORT_GRACE_MS = 500;
+
 export interface AgentFetchInit {
   method?: string;
   headers?: Record<string, string>;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ABORT_GRACE_MS, AgentSilent } from './agent-fetch.ts';
 import { createWebAgentFetch } from './web-agent-fetch.ts';
 
 const chunks = ['data: {"type":"token","content":"a"}\n\n', 'data: {"type":"tok', 'en","content":"é"}\n\n', 'data: {"type":"done"}\n\n'];
@@ -92,5 +93,86 @@ describe('createWebAgentFetch', () => {
       await reader.cancel().catch(() => undefined);
       expect(tasks).toEqual([1, 2]);
     }
+  });
+
+  it('sends the body as a stream of one chunk (Deno never sends a streamed body twice), half duplex', async () => {
+    let seen: RequestInit | undefined;
+    const fetchFn = (async (_url: string, init: RequestInit) => {
+      seen = init;
+      return new Response('', { headers: { 'content-type': 'text/event-stream' } });
+    }) as unknown as typeof fetch;
+    await createWebAgentFetch(fetchFn)('http://agent.invalid/x', { method: 'POST', body: '{"a":"é"}', redirect: 'manual', signal: new AbortController().signal });
+    expect(seen!.body).toBeInstanceOf(ReadableStream);
+    expect((seen as { duplex?: string }).duplex).toBe('half');
+    expect(await new Response(seen!.body).text()).toBe('{"a":"é"}');
+  });
+
+  it('an abort while the answer is pending: the runtime gets the answer a grace to come, closes it, then reports the abort', async () => {
+    const events: string[] = [];
+    let runtimeSignal!: AbortSignal;
+    let answer!: (res: Response) => void;
+    const fetchFn = ((_url: string, init: RequestInit) => {
+      runtimeSignal = init.signal!;
+      return new Promise<Response>((resolve) => (answer = resolve));
+    }) as unknown as typeof fetch;
+    const caller = new AbortController();
+    const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal }).then(
+      () => events.push('resolved'),
+      (error: unknown) => events.push(`rejected: ${(error as Error).message}`),
+    );
+    caller.abort(new Error('cancelled'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Within the grace: the runtime's request is not aborted, nothing is reported yet.
+    expect(runtimeSignal.aborted).toBe(false);
+    expect(events).toEqual([]);
+    const body = new ReadableStream<Uint8Array>({ cancel: () => void events.push('body cancelled') });
+    answer(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+    await pending;
+    expect(events).toEqual(['body cancelled', 'rejected: cancelled']);
+  });
+
+  it('an abort while the answer is pending: after ABORT_GRACE_MS the runtime request is aborted too', async () => {
+    vi.useFakeTimers();
+    try {
+      let runtimeSignal!: AbortSignal;
+      const fetchFn = ((_url: string, init: RequestInit) => {
+        runtimeSignal = init.signal!;
+        return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('runtime aborted'))));
+      }) as unknown as typeof fetch;
+      const caller = new AbortController();
+      const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+      const outcome = pending.catch((error: unknown) => (error as Error).message);
+      caller.abort(new Error('cancelled'));
+      await vi.advanceTimersByTimeAsync(ABORT_GRACE_MS - 1);
+      expect(runtimeSignal.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(runtimeSignal.aborted).toBe(true);
+      // The caller hears its own reason, not the runtime's.
+      expect(await outcome).toBe('cancelled');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an agent silent for the whole stream timeout (AgentSilent) is given up at once', async () => {
+    let runtimeSignal!: AbortSignal;
+    const fetchFn = ((_url: string, init: RequestInit) => {
+      runtimeSignal = init.signal!;
+      return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('runtime aborted'))));
+    }) as unknown as typeof fetch;
+    const caller = new AbortController();
+    const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+    caller.abort(new AgentSilent('agent idle timeout'));
+    await expect(pending).rejects.toBeInstanceOf(AgentSilent);
+    expect(runtimeSignal.aborted).toBe(true);
+  });
+
+  it('a pending body read rejects as soon as the request is aborted, even when the runtime never settles it', async () => {
+    const never = () => new ReadableStream<Uint8Array>({ type: 'bytes' });
+    const caller = new AbortController();
+    const res = await createWebAgentFetch(answering(never))('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+    const read = res.body!.getReader().read();
+    caller.abort(new Error('cancelled'));
+    await expect(read).rejects.toThrow('cancelled');
   });
 });

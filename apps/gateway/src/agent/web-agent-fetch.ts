@@ -1,4 +1,4 @@
-import type { AgentBodyReader, AgentFetch } from './agent-fetch.ts';
+import { ABORT_GRACE_MS, AgentSilent, type AgentBodyReader, type AgentFetch } from './agent-fetch.ts';
 
 /** Bytes read from the agent at a time, where the body reads into a buffer of ours. */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -9,15 +9,52 @@ const READ_BUFFER_BYTES = 64 * 1024;
  * response (a BYOB reader): Deno's default reader hands out a new buffer per
  * chunk, and that external memory adding up made V8 run a mark-compact every
  * 40–160 ms under load (docs/performance.md, round 2).
+ *
+ * Two things Deno's `fetch` does on an abort are guarded against (§6: the
+ * agent never sees two requests of one session at once, nor out of order):
+ * - Aborted while it waits for a new connection, it rejects at once but may
+ *   still send the request once the connection is up (35–100 ms later, when
+ *   many connections were opening), after the session's next request. So an
+ *   abort before the answer is not passed on at once: the answer gets
+ *   `ABORT_GRACE_MS` to come, and its connection is then closed (the body
+ *   cancelled) before the abort is reported. An agent silent for the whole
+ *   stream timeout (`AgentSilent`) is given up at once.
+ * - Aborted while a read of its body is pending, with some 20 other bodies
+ *   streaming, the read may never settle: each read is raced against the
+ *   abort, and cancelling the body then closes the connection.
+ * And the request body is sent as a stream, which Deno never resends (`once`).
  */
 export function createWebAgentFetch(fetchFn: typeof globalThis.fetch = globalThis.fetch): AgentFetch {
   return async (url, init) => {
-    const res = await fetchFn(url, init);
+    const { signal } = init;
+    if (signal.aborted) throw signal.reason;
+    const runtime = new AbortController();
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      if (signal.reason instanceof AgentSilent) runtime.abort(signal.reason);
+      else grace = setTimeout(() => runtime.abort(signal.reason), ABORT_GRACE_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let res: Response;
+    try {
+      res = await fetchFn(url, { ...init, body: once(init.body), duplex: 'half', signal: runtime.signal } as RequestInit);
+    } catch (error) {
+      throw signal.aborted ? signal.reason : error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(grace);
+    }
     const body = res.body;
+    if (signal.aborted) {
+      // The answer came after the caller gave up: its connection closes before that is reported.
+      if (body !== null) await cancelled(body);
+      throw signal.reason;
+    }
+    signal.addEventListener('abort', () => runtime.abort(signal.reason), { once: true });
     return {
       status: res.status,
       headers: res.headers,
-      body: body === null ? null : { getReader: () => readerOf(body), cancel: () => body.cancel() },
+      body: body === null ? null : { getReader: () => abortable(readerOf(body), signal), cancel: () => body.cancel() },
     };
   };
 }
@@ -52,11 +89,53 @@ function readerOf(body: ReadableStream<Uint8Array>): AgentBodyReader {
  * cancels and takeovers; on an overloaded machine as few as with Node's
  * synchronous close (README, "Where Deno differs").
  */
-async function cancelled(reader: { cancel(): Promise<void> }): Promise<void> {
+async function cancelled(stream: { cancel(): Promise<void> }): Promise<void> {
   try {
     // Rejects when the abort has already errored the stream: the wait is owed all the same.
-    await reader.cancel();
+    await stream.cancel();
   } finally {
     for (let task = 0; task < 2; task++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
+}
+
+/**
+ * The body as a stream of one chunk. Deno's `fetch` sends a body it can copy
+ * (a string) a second time, on a new connection, when a reused connection
+ * is reset before the answer, although the agent may have received and run it
+ * (denoland/deno#35610): a message or tool result delivered twice. It never
+ * resends a streamed body. The price is `transfer-encoding: chunked` in place
+ * of `content-length`, which every HTTP/1.1 server reads.
+ */
+function once(body: string | undefined): ReadableStream<Uint8Array> | undefined {
+  if (body === undefined) return undefined;
+  const bytes = new TextEncoder().encode(body);
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+/** Each read rejects as soon as `signal` aborts, whether or not the runtime's read settles. */
+function abortable(reader: AgentBodyReader, signal: AbortSignal): AgentBodyReader {
+  return {
+    read: () =>
+      new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        reader.read().then(
+          (result) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(result);
+          },
+          (error: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+        );
+      }),
+    cancel: () => reader.cancel(),
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { Runtime } from '../support/gateway-process.ts';
 import { connect } from '../support/ws-client.ts';
-import { scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
+import { byRequestId, scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
 
 const gatewayError = (code: string, retryable: boolean) => ({ type: 'error', code, retryable, source: 'gateway' });
 
@@ -44,6 +44,22 @@ export function agentErrorSuite(runtime: Runtime) {
       const next = uniqueRequest();
       client.send({ type: 'user_message', content: 'again', request_id: next, ...scenario('tokens', { count: 1 }) });
       expect(await client.terminal(next)).toMatchObject({ type: 'done' });
+    });
+
+    it('a request the agent received and then reset on a reused connection is not sent again (at most once)', async () => {
+      const client = await env.connect();
+      const warm = uniqueRequest();
+      // A finished turn leaves its connection to the agent idle in the pool: the next request reuses it.
+      client.send({ type: 'user_message', content: 'go', request_id: warm, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(warm)).toMatchObject({ type: 'done' });
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('reset_before_headers', {}) });
+      expect(await client.terminal(id)).toMatchObject(gatewayError('agent_unavailable', true));
+      // The agent has answered a later request of the session, so a retry would have come before it.
+      const after = uniqueRequest();
+      client.send({ type: 'user_message', content: 'again', request_id: after, ...scenario('tokens', { count: 1 }) });
+      expect(await client.terminal(after)).toMatchObject({ type: 'done' });
+      expect(env.agent.requests.filter((r) => byRequestId(id)(r))).toHaveLength(1);
     });
 
     it('agent_rate_limited carries retry_after_ms from Retry-After seconds, and from an HTTP date', async () => {
