@@ -66,7 +66,7 @@ describe('createNodeAgentFetch', () => {
     expect(error).toMatchObject({ code: 'agent_unavailable', message: expect.stringContaining('ECONNREFUSED') });
   });
 
-  it('a connect that never completes ends at the idle timeout as agent_timeout, and an abort ends it at once', async () => {
+  it('a connect that never completes ends at the idle timeout as agent_timeout, and an abort ends it within ABORT_GRACE_MS', async () => {
     // A listener whose process never accepts: once its backlog (1) is full, the kernel drops new SYNs.
     const child = spawn(
       process.execPath,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import type { AgentBodyReader, AgentFetch, AgentResponse } from '../agent/agent-fetch.ts';
+import { ABORT_GRACE_MS, AgentSilent, type AgentBodyReader, type AgentFetch, type AgentResponse } from '../agent/agent-fetch.ts';
 
 /**
  * undici's header and body timeouts are off: `AgentClient`'s idle timer is
@@ -52,21 +52,31 @@ export function createNodeAgentFetch(opts: { connectTimeoutMs: number }): AgentF
     });
     const signal = init.signal;
     // undici acts on an abort only once the request has a connection: while a
-    // connect hangs, it would wait for the connect. The caller hears of the
-    // abort at once; undici still aborts the request before writing it.
+    // connect hangs, it waits for the connect, and a request whose connect
+    // was pending may still be written once it is up (1 in some 3,400 under
+    // churn). So an abort waits for undici to settle the request (its body
+    // then destroyed) for up to ABORT_GRACE_MS before the caller hears of it,
+    // and at once for an agent silent for the whole stream timeout.
     return new Promise<AgentResponse>((resolve, reject) => {
       const onAbort = () => {
-        reject(signal.reason);
-        request.then((res) => res.body.destroy(), ignore);
+        const closed = request.then((res) => res.body.destroy(), ignore);
+        if (signal.reason instanceof AgentSilent) return reject(signal.reason);
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        void Promise.race([closed, new Promise<void>((done) => (grace = setTimeout(done, ABORT_GRACE_MS)))]).then(() => {
+          clearTimeout(grace);
+          reject(signal.reason);
+        });
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       request.then(
         (res) => {
+          if (signal.aborted) return;
           signal.removeEventListener('abort', onAbort);
           resolve(toResponse(res.statusCode, res.headers, res.body));
         },
         (error: unknown) => {
+          if (signal.aborted) return;
           signal.removeEventListener('abort', onAbort);
           reject(error);
         },
