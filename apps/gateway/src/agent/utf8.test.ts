@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsUtf8Bytes } from './utf8.ts';
+import { exceedsUtf8Bytes, utf8Length } from './utf8.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
@@ -37,4 +37,13 @@ describe('exceedsUtf8Bytes', () => {
     expect(exceedsUtf8Bytes('', 0)).toBe(false);
     expect(exceedsUtf8Bytes('a', 0)).toBe(true);
   });
+});
+
+describe('utf8Length', () => {
+  it.each(['', 'abc', 'é', 'héllo', '中文', '😀', 'a😀b中é', '{"type":"token","content":"ééé😀"}', 'x'.repeat(1000) + '😀'.repeat(10)])(
+    'is the UTF-8 byte count of %j',
+    (text) => {
+      expect(utf8Length(text)).toBe(bytes(text));
+    },
+  );
 });

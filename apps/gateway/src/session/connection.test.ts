@@ -113,3 +113,14 @@ describe('Connection flow control', () => {
     expect(done).toBe(true);
   });
 });
+
+describe('Connection.send', () => {
+  it('returns the frame size in UTF-8 bytes (what the metrics count), not in UTF-16 units', () => {
+    const raw = socket();
+    const connection = new Connection('s1', raw, limits, () => undefined);
+    const size = connection.send({ type: 'token', content: 'ééé😀中' });
+    const sent = raw.calls[0]!.slice('send '.length);
+    expect(size).toBe(new TextEncoder().encode(sent).byteLength);
+    expect(size).toBeGreaterThan(sent.length);
+  });
+});

@@ -1,4 +1,5 @@
 import { CLOSE_REASONS, CloseCode, type WSErrorResponse } from '@agent-gateway/protocol';
+import { utf8Length } from '../agent/utf8.ts';
 import type { ClientSocket } from './client-socket.ts';
 
 export interface ConnectionLimits {
@@ -81,7 +82,7 @@ export class Connection {
     }
   }
 
-  /** Sends one frame, adding `seq`. Returns the bytes written, 0 when the socket is not open. */
+  /** Sends one frame, adding `seq`. Returns its size in bytes (UTF-8), 0 when the socket is not open. */
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
     frame.seq = ++this.#seq;
@@ -93,7 +94,7 @@ export class Connection {
       return 0;
     }
     if (!this.#batching) this.#watchBuffer();
-    return text.length;
+    return utf8Length(text);
   }
 
   /**
