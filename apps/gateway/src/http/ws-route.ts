@@ -70,11 +70,12 @@ class OpeningUpgrades {
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
   const opening = new OpeningUpgrades();
-  const refuse = (error: GatewayError, c: Context) => {
+  const refuse = (error: GatewayError, c: Context, status?: number) => {
     deps.metrics.errorsTotal.inc({ code: error.code });
-    // The target as sent where the runtime rebuilt the URL: `/ws/../health` is logged as that, not as `/health`.
-    log.info('upgrade refused', { code: error.code, url: redactUrl(deps.requestTarget?.(c) ?? c.req.url), origin: c.req.header('origin') });
-    return toHttpResponse(error as ReturnType<typeof invalidSessionId>);
+    // The request target (path and query) on every runtime, as sent where the runtime rebuilt
+    // the URL: `/ws/../health` is logged as that, not as `/health`.
+    log.info('upgrade refused', { code: error.code, url: redactUrl(deps.requestTarget?.(c) ?? targetOf(c.req.url)), origin: c.req.header('origin') });
+    return status === undefined ? toHttpResponse(error as ReturnType<typeof invalidSessionId>) : toHttpResponse(error, status);
   };
 
   const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
@@ -83,7 +84,7 @@ export function createWsHandler(deps: WsRouteDeps) {
       return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'), c);
     }
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-      return toHttpResponse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), 426);
+      return refuse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), c, 426);
     }
     const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
     if (deps.opensAtOnce) return deps.upgrade(c, handler);
@@ -134,6 +135,16 @@ export function pathOf(url: string): string {
     const code = url.charCodeAt(i);
     if (code === 47 /* / */) return pathOfTarget(url, i);
     if (code === 63 /* ? */ || code === 35 /* # */) break;
+  }
+  return '/';
+}
+
+/** The request target of an absolute URL (`/ws/x?q`): what follows its authority. */
+export function targetOf(url: string): string {
+  for (let i = url.indexOf('://') + 3; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 47 /* / */) return url.slice(i);
+    if (code === 63 /* ? */ || code === 35 /* # */) return `/${url.slice(i)}`;
   }
   return '/';
 }

@@ -10,7 +10,12 @@ describe('redactUrl', () => {
     [`http://h/ws/s?ACCESS_TOKEN=${JWT}`, 'http://h/ws/s?ACCESS_TOKEN=[REDACTED]'],
     // The name percent-encoded: URLSearchParams reads it as access_token, so it is the token.
     [`http://h/ws/s?access%5Ftoken=${JWT}`, 'http://h/ws/s?access%5Ftoken=[REDACTED]'],
-    [`http://h/ws/s?%61ccess_token=${JWT}#f`, 'http://h/ws/s?%61ccess_token=[REDACTED]#f'],
+    [`http://h/ws/s?%61ccess_token=${JWT}#f`, 'http://h/ws/s?%61ccess_token=[REDACTED]#[REDACTED]'],
+    // A fragment is never read, so never logged: a token there stays out of the log too.
+    [`/ws/s#access_token=${JWT}`, '/ws/s#[REDACTED]'],
+    [`/ws/s?a=1#access_token=${JWT}`, '/ws/s?a=1#[REDACTED]'],
+    [`/ws/s#x?access_token=${JWT}`, '/ws/s#[REDACTED]'],
+    ['/ws/s#', '/ws/s#'],
     [`http://h/ws/s?access_token=${JWT}&access_token=${JWT}`, 'http://h/ws/s?access_token=[REDACTED]&access_token=[REDACTED]'],
     ['http://h/ws/s?access_tokens=x&token=y', 'http://h/ws/s?access_tokens=x&token=y'],
     ['http://h/ws/s', 'http://h/ws/s'],

@@ -53,25 +53,23 @@ export function configureLogging(level: LogLevelName, write: (line: string) => v
  * A URL fit for a log line: the value of every query parameter whose name
  * decodes to `access_token` (a client credential, protocol.md §9) is
  * redacted. Names are decoded as `URLSearchParams` decodes them, which is how
- * the token is read: `access%5Ftoken=` is the same parameter.
+ * the token is read: `access%5Ftoken=` is the same parameter. A fragment
+ * (which only a hand-written request target carries) is not logged at all.
  */
 export function redactUrl(url: string): string {
-  const query = url.indexOf('?');
-  if (query < 0) return url;
-  const hash = url.indexOf('#', query);
-  const end = hash < 0 ? url.length : hash;
-  const pairs = url.slice(query + 1, end).split('&');
-  let redacted = false;
+  const hash = url.indexOf('#');
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 || hash === url.length - 1 ? url.slice(beforeHash.length) : '#[REDACTED]';
+  const query = beforeHash.indexOf('?');
+  if (query < 0) return beforeHash + fragment;
+  const pairs = beforeHash.slice(query + 1).split('&');
   for (let i = 0; i < pairs.length; i++) {
     const eq = pairs[i]!.indexOf('=');
     if (eq < 0) continue;
     const name = pairs[i]!.slice(0, eq);
-    if (decodeQueryName(name).toLowerCase() === 'access_token') {
-      pairs[i] = `${name}=[REDACTED]`;
-      redacted = true;
-    }
+    if (decodeQueryName(name).toLowerCase() === 'access_token') pairs[i] = `${name}=[REDACTED]`;
   }
-  return redacted ? `${url.slice(0, query + 1)}${pairs.join('&')}${url.slice(end)}` : url;
+  return `${beforeHash.slice(0, query + 1)}${pairs.join('&')}${fragment}`;
 }
 
 /** `+` is a space and each valid `%XX` its byte; a malformed escape stays as written (as `URLSearchParams` does). */

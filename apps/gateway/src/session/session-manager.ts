@@ -9,6 +9,18 @@ import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
 import type { Turn } from './turn.ts';
 
+/** Gateway error codes that say the agent (or the gateway itself) failed a turn, not the client. */
+const AGENT_SIDE_CODES: ReadonlySet<string> = new Set([
+  'agent_unavailable',
+  'agent_auth_failed',
+  'agent_rejected',
+  'agent_rate_limited',
+  'agent_timeout',
+  'agent_protocol_error',
+  'agent_stream_interrupted',
+  'internal_error',
+]);
+
 export interface SessionManagerDeps {
   config: GatewayConfig;
   agent: AgentClient;
@@ -144,6 +156,11 @@ export class SessionManager {
       newRequestId: this.#deps.newRequestId ?? (() => crypto.randomUUID()),
       onTurnQueued: () => this.#activeTurns++,
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
+      onTurnRefused: (session, requestId, kind, error) => {
+        const outcome = `error:${error.code}`;
+        metrics.turnsTotal.inc({ outcome });
+        this.#turnLog.info('turn ended', { session_id: session.sessionId, request_id: requestId, kind, outcome, error_code: error.code, error: error.message });
+      },
       onError: (_connection, error) => metrics.errorsTotal.inc({ code: error.code }),
       onIdle: (session) => {
         if (this.#sessions.get(session.sessionId) === session && session.isIdle) this.#sessions.delete(session.sessionId);
@@ -163,7 +180,11 @@ export class SessionManager {
     metrics.bytesRelayed.inc(turn.bytesSent);
     const ttfe = turn.firstEventAt !== undefined && turn.startedAt !== undefined ? turn.firstEventAt - turn.startedAt : undefined;
     if (ttfe !== undefined) metrics.timeToFirstEvent.observe(ttfe / 1000);
-    this.#turnLog.info('turn ended', {
+    // A failure on the agent's side (or ours) is for the people who run the gateway: warn, with
+    // what failed. A client's doing (cancel, disconnect, a refused tool_result) stays at info.
+    const failure = turn.failure;
+    const agentSide = failure !== undefined && (outcome === 'agent_error' || AGENT_SIDE_CODES.has(failure.code));
+    this.#turnLog[agentSide ? 'warn' : 'info']('turn ended', {
       session_id: session.sessionId,
       request_id: turn.requestId,
       kind: turn.message.type,
@@ -174,6 +195,8 @@ export class SessionManager {
       events: turn.eventsReceived,
       frames: turn.framesSent,
       bytes: turn.bytesSent,
+      error_code: failure?.code,
+      error: failure?.message,
     });
   }
 

@@ -21,6 +21,8 @@ export interface SessionHooks {
   newRequestId(): string;
   onTurnQueued(): void;
   onTurnEnd(session: Session, turn: Turn): void;
+  /** A turn refused before it was queued (`shutting_down`, `queue_full`): its error was its terminal frame. */
+  onTurnRefused(session: Session, requestId: string, kind: AgentMessageInput['type'], error: GatewayError): void;
   onError(connection: Connection, error: GatewayError): void;
   /** No connection and no turn left: the session may be forgotten. */
   onIdle(session: Session): void;
@@ -148,17 +150,18 @@ export class Session {
     }
     const requestId = given ?? this.hooks.newRequestId();
     if (this.hooks.isShuttingDown()) {
-      return this.#sendError(connection, new GatewayError('shutting_down', 'the gateway is shutting down; send it again to another instance'), requestId);
+      return this.#refuseTurn(connection, new GatewayError('shutting_down', 'the gateway is shutting down; send it again to another instance'), requestId, message.type);
     }
     // An in-flight turn that has ended (its upstream request still closing:
     // after its terminal frame, or abandoned by a takeover) does not count.
     if (this.queue.isFull(this.inflight === undefined || this.inflight.finished)) {
-      return this.#sendError(
+      return this.#refuseTurn(
         connection,
         new GatewayError('queue_full', `${this.hooks.maxQueuedMessages} turns already wait in this session`, {
           details: { max_queued_messages: this.hooks.maxQueuedMessages },
         }),
         requestId,
+        message.type,
       );
     }
     const agentMessage = { ...message, request_id: requestId } as AgentMessage;
@@ -204,6 +207,11 @@ export class Session {
     if (isRequestId(id) && !this.#isLive(id)) return this.#sendError(connection, error, id);
     if (id !== undefined) error.details!.request_id = id;
     this.#sendError(connection, error, undefined);
+  }
+
+  #refuseTurn(connection: Connection, error: GatewayError, requestId: string, kind: AgentMessageInput['type']): void {
+    this.#sendError(connection, error, requestId);
+    this.hooks.onTurnRefused(this, requestId, kind, error);
   }
 
   #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): void {

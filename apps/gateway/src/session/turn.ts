@@ -29,6 +29,8 @@ export class Turn {
   bytesSent = 0;
   eventsReceived = 0;
   outcome: TurnOutcome | undefined;
+  /** What ended the turn when it was not `done`: the gateway's error, or the agent's `error` event. */
+  failure: { code: string; message: string } | undefined;
   readonly #buffer: TokenBuffer;
 
   constructor(
@@ -69,6 +71,7 @@ export class Turn {
     const frame: WSErrorResponse = toErrorFrame(error, this.requestId);
     this.#count(this.connection.sendError(frame));
     this.outcome = `error:${error.code}`;
+    this.failure = { code: error.code, message: error.message };
     this.controller.abort();
   }
 
@@ -86,7 +89,10 @@ export class Turn {
     const frame: Record<string, unknown> = { ...event, request_id: this.requestId };
     this.#count(this.connection.send(frame));
     if (event.type === 'done') this.outcome = event.finish_reason === 'cancelled' ? 'cancelled' : 'done';
-    else if (event.type === 'error') this.outcome = 'agent_error';
+    else if (event.type === 'error') {
+      this.outcome = 'agent_error';
+      this.failure = { code: String(event.code), message: String(event.message) };
+    }
   }
 
   #count(bytes: number): void {

@@ -309,6 +309,40 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('a turn the agent fails is logged at warn with what failed, so GATEWAY__LOG_LEVEL=warning still shows it; a cancelled one is not', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__LOG_LEVEL: 'warning' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          const failed = uniqueRequest();
+          client.send({ type: 'user_message', content: 'go', request_id: failed, ...scenario('status', { status: 500 }) });
+          await client.terminal(failed);
+          const line = await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === failed);
+          expect(line).toMatchObject({ level: 'warn', outcome: 'error:agent_unavailable', error_code: 'agent_unavailable', error: expect.stringContaining('500') });
+          const agentError = uniqueRequest();
+          client.send({ type: 'user_message', content: 'go', request_id: agentError, ...scenario('agent_error', { code: 'model_overloaded', message: 'busy' }) });
+          await client.terminal(agentError);
+          expect(await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === agentError)).toMatchObject({
+            level: 'warn',
+            outcome: 'agent_error',
+            error_code: 'model_overloaded',
+            error: 'busy',
+          });
+          const cancelled = uniqueRequest();
+          client.send({ type: 'user_message', content: 'go', request_id: cancelled, ...scenario('slow', { count: 100, delay_ms: 20 }) });
+          await client.next((f) => f.request_id === cancelled && f.type === 'token');
+          client.send({ type: 'cancel', request_id: cancelled });
+          await client.terminal(cancelled);
+          // The next turn's line is written after the cancelled one's would have been.
+          const after = uniqueRequest();
+          client.send({ type: 'user_message', content: 'go', request_id: after, ...scenario('status', { status: 500 }) });
+          await client.terminal(after);
+          await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === after);
+          expect(gateway.logs.some((l) => l.request_id === cancelled)).toBe(false);
+          await client.close();
+        }),
+      );
+    });
+
     it.each([
       ['GATEWAY__PORT', 'eighty'],
       ['GATEWAY__AGENT_STREAM_TIMEOUT', '0'],

@@ -164,6 +164,9 @@ export function turnsSuite(runtime: Runtime) {
       await agentRequest(env.agent, byRequestId(ids[0]!));
       for (const id of ids.slice(1)) client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 1 }) });
       expect(await client.terminal(ids[3]!)).toMatchObject({ type: 'error', code: 'queue_full', retryable: true, source: 'gateway', request_id: ids[3] });
+      // A turn like any other for the people who run the gateway: its line, and counted by outcome.
+      expect(await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === ids[3])).toMatchObject({ outcome: 'error:queue_full', error_code: 'queue_full' });
+      expect(await (await fetch(`${env.gateway.url}/metrics`)).text()).toMatch(/^gateway_turns_total\{outcome="error:queue_full"\} [1-9]/m);
       client.send({ type: 'cancel', request_id: ids[0] });
       expect(await client.terminal(ids[1]!)).toMatchObject({ type: 'done' });
       expect(await client.terminal(ids[2]!)).toMatchObject({ type: 'done' });
@@ -296,7 +299,7 @@ export function turnsSuite(runtime: Runtime) {
         const { socket, head } = await rawUpgrade(env.gateway.url, '', 'websocket', Buffer.alloc(0), { target });
         socket.destroy();
         expect(head).toMatch(/^HTTP\/1\.1 400 /);
-        await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_session_id' && String(l.url).endsWith(target));
+        await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_session_id' && l.url === target);
         expect(await refusalsCounted('invalid_session_id')).toBe(before + 1);
       },
     );
@@ -368,9 +371,10 @@ export function turnsSuite(runtime: Runtime) {
     it('a GET on /ws/{id} that is not a complete WebSocket handshake gets a JSON error, not a crash', async () => {
       const { get } = await import('node:http');
       for (const headers of [{}, { upgrade: 'websocket' }]) {
+        const sessionId = uniqueSession();
         // fetch refuses an Upgrade header, so a plain http request.
         const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-          get(`${env.gateway.url}/ws/${uniqueSession()}`, { headers }, (res) => {
+          get(`${env.gateway.url}/ws/${sessionId}`, { headers }, (res) => {
             let text = '';
             res.on('data', (d: Buffer) => (text += d.toString()));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
@@ -378,6 +382,8 @@ export function turnsSuite(runtime: Runtime) {
         });
         expect([400, 426]).toContain(status);
         expect(JSON.parse(body)).toMatchObject({ type: 'error', code: 'invalid_message', retryable: false, source: 'gateway' });
+        // No Upgrade header at all: refused by the route, logged with the request target on both runtimes.
+        if (!('upgrade' in headers)) await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_message' && l.url === `/ws/${sessionId}`);
       }
     });
 
