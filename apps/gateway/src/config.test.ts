@@ -59,7 +59,7 @@ const BAD_VALUES: Record<string, string[]> = {
   GATEWAY__MAX_EVENT_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.5'],
   GATEWAY__MAX_BUFFERED_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1.0'],
   GATEWAY__MAX_CONNECTIONS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '10.5'],
-  GATEWAY__AGENT_URL: ['ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost'],
+  GATEWAY__AGENT_URL: ['ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost', 'http://user:secret@agent:8001', 'http://user@agent:8001'],
   GATEWAY__LOG_LEVEL: ['trace', 'verbose', 'warnings', 'fatal', 'critical'],
   // Set, it turns the origin check on: a list of no origin is a mistake, not "off".
   GATEWAY__ALLOWED_ORIGINS: [',', ' , ', ',,,'],
@@ -100,6 +100,15 @@ describe('parseConfig', () => {
       expect(error.message).toContain(variable);
       expect(error.problems.map((p) => p.variable)).toEqual([variable]);
     });
+  });
+
+  it('refuses an agent URL with credentials without repeating them', () => {
+    for (const value of ['http://user:s3cret@agent:8001', 'ftp://user:s3cret@agent']) {
+      const error = configError({ GATEWAY__AGENT_URL: value });
+      expect(error.message).toContain('GATEWAY__AGENT_URL');
+      expect(error.message).not.toContain('s3cret');
+      expect(error.message).toContain('[REDACTED]@agent');
+    }
   });
 
   it('names every bad variable when there are several', () => {

@@ -62,6 +62,12 @@ const httpUrl = () =>
           return false;
         }
       }, 'must be an http:// or https:// URL')
+      // It is logged at start; Deno's fetch would send them as Basic auth, Node's not at all.
+      .refine((value) => {
+        if (!URL.canParse(value)) return true; // reported above
+        const url = new URL(value);
+        return url.username === '' && url.password === '';
+      }, 'must not carry credentials (user:password@); the agent is authenticated with GATEWAY__INTERNAL_API_KEY')
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
   );
@@ -140,6 +146,11 @@ export class ConfigError extends Error {
 /** Seconds to milliseconds; a positive value never becomes 0 ms (which would mean "off" or "at once"). */
 const ms = (s: number) => (s > 0 ? Math.max(1, Math.round(s * 1000)) : 0);
 
+/** A value as it may be shown: the credentials of a URL (`scheme://user:password@`) left out. */
+function withoutUserinfo(value: string | undefined): string | undefined {
+  return value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1[REDACTED]@');
+}
+
 /** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {
   const picked = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, env[name]]));
@@ -148,7 +159,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? 'environment'),
-        message: `${issue.message} (got ${JSON.stringify(picked[String(issue.path[0])] ?? null)})`,
+        message: `${issue.message} (got ${JSON.stringify(withoutUserinfo(picked[String(issue.path[0])]) ?? null)})`,
       })),
     );
   }
