@@ -9,6 +9,18 @@ const encoded = () => chunks.map((c) => new TextEncoder().encode(c));
 /** A fetch answering with `stream` as the body. */
 const answering = (stream: () => ReadableStream<Uint8Array>) => (async () => new Response(stream(), { headers: { 'content-type': 'text/event-stream' } })) as unknown as typeof fetch;
 
+/** A request through a `fetch` that never answers and fails only when its own signal aborts. */
+function neverAnswering() {
+  let signal: AbortSignal | undefined;
+  const fetchFn = ((_url: string, init: RequestInit) => {
+    signal = init.signal!;
+    return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('runtime aborted'))));
+  }) as unknown as typeof fetch;
+  const caller = new AbortController();
+  const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+  return { pending, caller, runtimeSignal: () => signal! };
+}
+
 async function readAll(fetchFn: typeof fetch): Promise<{ text: string; reads: number; views: Uint8Array[] }> {
   const res = await createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: new AbortController().signal });
   expect(res.status).toBe(200);
@@ -134,19 +146,13 @@ describe('createWebAgentFetch', () => {
   it('an abort while the answer is pending: after ABORT_GRACE_MS the runtime request is aborted too', async () => {
     vi.useFakeTimers();
     try {
-      let runtimeSignal!: AbortSignal;
-      const fetchFn = ((_url: string, init: RequestInit) => {
-        runtimeSignal = init.signal!;
-        return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('runtime aborted'))));
-      }) as unknown as typeof fetch;
-      const caller = new AbortController();
-      const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+      const { pending, caller, runtimeSignal } = neverAnswering();
       const outcome = pending.catch((error: unknown) => (error as Error).message);
       caller.abort(new Error('cancelled'));
       await vi.advanceTimersByTimeAsync(ABORT_GRACE_MS - 1);
-      expect(runtimeSignal.aborted).toBe(false);
+      expect(runtimeSignal().aborted).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
-      expect(runtimeSignal.aborted).toBe(true);
+      expect(runtimeSignal().aborted).toBe(true);
       // The caller hears its own reason, not the runtime's.
       expect(await outcome).toBe('cancelled');
     } finally {
@@ -155,16 +161,10 @@ describe('createWebAgentFetch', () => {
   });
 
   it('an agent silent for the whole stream timeout (AgentSilent) is given up at once', async () => {
-    let runtimeSignal!: AbortSignal;
-    const fetchFn = ((_url: string, init: RequestInit) => {
-      runtimeSignal = init.signal!;
-      return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('runtime aborted'))));
-    }) as unknown as typeof fetch;
-    const caller = new AbortController();
-    const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal });
+    const { pending, caller, runtimeSignal } = neverAnswering();
     caller.abort(new AgentSilent('agent idle timeout'));
     await expect(pending).rejects.toBeInstanceOf(AgentSilent);
-    expect(runtimeSignal.aborted).toBe(true);
+    expect(runtimeSignal().aborted).toBe(true);
   });
 
   it('a pending body read rejects as soon as the request is aborted, even when the runtime never settles it', async () => {
