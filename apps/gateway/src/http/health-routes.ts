@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AgentClient } from '../agent/agent-client.ts';
 import type { GatewayConfig } from '../config.ts';
+import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { SessionManager } from '../session/session-manager.ts';
 
@@ -15,9 +16,17 @@ export interface HealthRouteDeps {
 export function createHealthRoutes({ config, agent, sessions, metrics }: HealthRouteDeps): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  const log = loggers.server();
+  // Logged when the answer changes, not per probe: a load balancer asks every few seconds.
+  let lastHealthy: boolean | undefined;
   app.get('/ready', async (c) => {
     if (sessions.shuttingDown) return c.json({ status: 'shutting_down' }, 503);
     const healthy = await agent.isHealthy(config.agentHealthPath, config.requestTimeoutMs);
+    if (healthy !== lastHealthy) {
+      if (healthy) log.info('ready: the agent answers its health path', { path: config.agentHealthPath });
+      else log.warn('not ready: the agent did not answer its health path with 2xx in time', { path: config.agentHealthPath, timeout_s: config.requestTimeoutMs / 1000 });
+      lastHealthy = healthy;
+    }
     return healthy ? c.json({ status: 'ready' }) : c.json({ status: 'agent_unavailable' }, 503);
   });
   app.get('/metrics', async (c) => {

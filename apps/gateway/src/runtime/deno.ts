@@ -88,7 +88,8 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
       }
       case 'close': {
         const { code, reason } = event as CloseEvent;
-        return this.#reportClose(code, reason);
+        // Deno reports a connection dropped without a close frame as 0; RFC 6455 §7.1.5 (and `ws`) say 1006.
+        return this.#reportClose(code === 0 ? 1006 : code, reason);
       }
       case 'error':
         return this.handler.error((event as ErrorEvent).error ?? (event as ErrorEvent).message);

@@ -68,11 +68,26 @@ export function operationsSuite(runtime: Runtime) {
   });
 
   describe(`limits and liveness [${runtime}]`, () => {
+    it('a client gone without a close frame is logged as closed with 1006 (RFC 6455 §7.1.5) on both runtimes', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const sessionId = uniqueSession();
+          const client = await connect(gateway.wsUrl(sessionId));
+          client.ws.terminate();
+          expect(await gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId)).toMatchObject({ code: 1006 });
+        }),
+      );
+    });
+
     it('/ready is 503 when the agent is unreachable; /health stays 200', async () => {
       const port = await closedPort();
       await withGateway(runtime, { url: `http://127.0.0.1:${port}` }, { GATEWAY__REQUEST_TIMEOUT: '1' }, async (gateway) => {
         expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
         expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+        // Said once in the log, at warn, not once per probe.
+        expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
+        await gateway.waitForLog((l) => l.level === 'warn' && String(l.msg).startsWith('not ready'));
+        expect(gateway.logs.filter((l) => String(l.msg).startsWith('not ready'))).toHaveLength(1);
       });
     });
 
