@@ -1,5 +1,7 @@
 import { ABORT_GRACE_MS, AgentSilent, type AgentBodyReader, type AgentFetch } from './agent-fetch.ts';
 
+const encoder = new TextEncoder();
+
 /** Bytes read from the agent at a time, where the body reads into a buffer of ours. */
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -39,7 +41,11 @@ export function createWebAgentFetch(fetchFn: typeof globalThis.fetch = globalThi
     try {
       res = await fetchFn(url, { ...init, body: once(init.body), duplex: 'half', signal: runtime.signal } as RequestInit);
     } catch (error) {
-      throw signal.aborted ? signal.reason : error;
+      if (!signal.aborted) throw error;
+      // Aborted for real (after the grace, or at once for a silent agent): Deno closes the
+      // connection in a later task, as after a cancelled body (`cancelled`).
+      await tasksPass();
+      throw signal.reason;
     } finally {
       signal.removeEventListener('abort', onAbort);
       clearTimeout(grace);
@@ -94,8 +100,13 @@ async function cancelled(stream: { cancel(): Promise<void> }): Promise<void> {
     // Rejects when the abort has already errored the stream: the wait is owed all the same.
     await stream.cancel();
   } finally {
-    for (let task = 0; task < 2; task++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await tasksPass();
   }
+}
+
+/** Two macrotasks: enough for Deno to close a connection its `fetch` gave up (see `cancelled`). */
+async function tasksPass(): Promise<void> {
+  for (let task = 0; task < 2; task++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -108,7 +119,7 @@ async function cancelled(stream: { cancel(): Promise<void> }): Promise<void> {
  */
 function once(body: string | undefined): ReadableStream<Uint8Array> | undefined {
   if (body === undefined) return undefined;
-  const bytes = new TextEncoder().encode(body);
+  const bytes = encoder.encode(body);
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
@@ -117,25 +128,25 @@ function once(body: string | undefined): ReadableStream<Uint8Array> | undefined 
   });
 }
 
-/** Each read rejects as soon as `signal` aborts, whether or not the runtime's read settles. */
+/**
+ * Each read rejects as soon as `signal` aborts, whether or not the runtime's
+ * read settles: one abort listener per body, not per read.
+ */
 function abortable(reader: AgentBodyReader, signal: AbortSignal): AgentBodyReader {
+  let rejectPending: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectPending?.(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   return {
-    read: () =>
-      new Promise((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        reader.read().then(
-          (result) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(result);
-          },
-          (error: unknown) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(error);
-          },
-        );
-      }),
-    cancel: () => reader.cancel(),
+    read: () => {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise((resolve, reject) => {
+        rejectPending = reject;
+        reader.read().then(resolve, reject);
+      });
+    },
+    cancel: () => {
+      signal.removeEventListener('abort', onAbort);
+      return reader.cancel();
+    },
   };
 }
