@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
-import type { AgentFetch } from './agent-fetch.ts';
+import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
 import { AgentClient, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
@@ -1009,6 +1009,17 @@ describe('AgentClient.isHealthy', () => {
         expect(agent.requests.map((r) => r.url)).toEqual(['/health', '/down', '/moved']);
       },
     );
+  });
+
+  it('gives a probe up at once when its time is out (AgentSilent: no transport grace)', async () => {
+    let signal: AbortSignal | undefined;
+    const hanging: AgentFetch = (_url, init) => {
+      signal = init.signal;
+      return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+    };
+    const probe = new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: hanging });
+    expect(await probe.isHealthy('/health', 20)).toBe(false);
+    expect(signal!.reason).toBeInstanceOf(AgentSilent);
   });
 
   it('is false when the agent is unreachable or silent past the timeout', async () => {

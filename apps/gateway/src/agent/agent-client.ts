@@ -68,10 +68,10 @@ export class AgentClient {
   /** Probes the agent's health path (the `/ready` check). */
   async isHealthy(path: string, timeoutMs: number): Promise<boolean> {
     try {
-      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, {
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      // Given up at once when the time is out (no transport grace: nothing of a session waits on it).
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new AgentSilent(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, { redirect: 'manual', signal: timeout.signal }).finally(() => clearTimeout(timer));
       await res.body?.cancel().catch(() => undefined);
       return res.status >= 200 && res.status < 300;
     } catch {
