@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsUtf8Bytes, utf8Length } from './utf8.ts';
+import { exceedsUtf8Bytes, utf8Length, utf8LengthOf } from './utf8.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
@@ -44,6 +44,7 @@ describe('utf8Length', () => {
     'is the UTF-8 byte count of %j',
     (text) => {
       expect(utf8Length(text)).toBe(bytes(text));
+      expect(utf8LengthOf(text)).toBe(bytes(text));
     },
   );
 });

@@ -11,7 +11,14 @@ export function exceedsUtf8Bytes(text: string, limit: number): boolean {
 }
 
 /** The UTF-8 length of `text` in bytes, without encoding it (a surrogate pair is 4 bytes). */
-export function utf8Length(text: string): number {
+export const utf8Length: (text: string) => number =
+  // Node's native count is some 10× faster than a loop over the string; Deno has no Buffer global.
+  (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer?.byteLength !== undefined
+    ? (text) => (globalThis as unknown as { Buffer: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer.byteLength(text, 'utf8')
+    : utf8LengthOf;
+
+/** `utf8Length` by a loop over the UTF-16 units. */
+export function utf8LengthOf(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
