@@ -103,7 +103,7 @@ describe('parseConfig', () => {
   });
 
   it('refuses an agent URL with credentials without repeating them', () => {
-    for (const value of ['http://user:s3cret@agent:8001', 'ftp://user:s3cret@agent']) {
+    for (const value of ['http://user:s3cret@agent:8001', 'ftp://user:s3cret@agent', 'http://user:s3#cr/et@agent:8001']) {
       const error = configError({ GATEWAY__AGENT_URL: value });
       expect(error.message).toContain('GATEWAY__AGENT_URL');
       expect(error.message).not.toContain('s3cret');

@@ -148,7 +148,8 @@ const ms = (s: number) => (s > 0 ? Math.max(1, Math.round(s * 1000)) : 0);
 
 /** A value as it may be shown: the credentials of a URL (`scheme://user:password@`) left out. */
 function withoutUserinfo(value: string | undefined): string | undefined {
-  return value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1[REDACTED]@');
+  // Up to the last `@`: a password may hold an unescaped `#`, `/` or `?` (the URL then does not parse).
+  return value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/).*@/is, '$1[REDACTED]@');
 }
 
 /** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
