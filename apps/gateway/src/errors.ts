@@ -7,7 +7,6 @@ import {
 } from '@agent-gateway/protocol';
 
 export interface GatewayErrorOptions {
-  retryable?: boolean;
   details?: Record<string, unknown>;
   retryAfterMs?: number;
   cause?: unknown;
@@ -26,7 +25,8 @@ export class GatewayError extends Error {
     options: GatewayErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
-    this.retryable = options.retryable ?? GATEWAY_ERROR_RETRYABLE[code];
+    // Fixed by the code (protocol.md §5): the schemas refuse any other.
+    this.retryable = GATEWAY_ERROR_RETRYABLE[code];
     this.details = options.details;
     this.retryAfterMs = options.retryAfterMs;
   }
