@@ -70,12 +70,20 @@ class OpeningUpgrades {
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
   const opening = new OpeningUpgrades();
-  const refuse = (error: GatewayError, c: Context, status?: number) => {
-    deps.metrics.errorsTotal.inc({ code: error.code });
+  const noteRefusal = (code: string, c: Context) => {
+    deps.metrics.errorsTotal.inc({ code });
     // The request target (path and query) on every runtime, as sent where the runtime rebuilt
     // the URL: `/ws/../health` is logged as that, not as `/health`.
-    log.info('upgrade refused', { code: error.code, url: redactUrl(deps.requestTarget?.(c) ?? targetOf(c.req.url)), origin: c.req.header('origin') });
+    log.info('upgrade refused', { code, url: redactUrl(deps.requestTarget?.(c) ?? targetOf(c.req.url)), origin: c.req.header('origin') });
+  };
+  const refuse = (error: GatewayError, c: Context, status?: number) => {
+    noteRefusal(error.code, c);
     return status === undefined ? toHttpResponse(error as ReturnType<typeof invalidSessionId>) : toHttpResponse(error, status);
+  };
+  // The runtime refused the handshake itself (a malformed one): an `invalid_message` refusal too.
+  const noted = (c: Context) => (response: Response) => {
+    if (response.status >= 300) noteRefusal('invalid_message', c);
+    return response;
   };
 
   const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
@@ -87,7 +95,10 @@ export function createWsHandler(deps: WsRouteDeps) {
       return refuse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), c, 426);
     }
     const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
-    if (deps.opensAtOnce) return deps.upgrade(c, handler);
+    if (deps.opensAtOnce) {
+      const answer = deps.upgrade(c, handler);
+      return answer instanceof Promise ? answer.then(noted(c)) : noted(c)(answer);
+    }
     opening.reserve(handler);
     let answer: Response | Promise<Response>;
     try {
@@ -99,7 +110,7 @@ export function createWsHandler(deps: WsRouteDeps) {
     // A refused handshake (400, 426…) opens no socket.
     const settleIfRefused = (response: Response) => {
       if (response.status >= 300) handler.settle();
-      return response;
+      return noted(c)(response);
     };
     return answer instanceof Promise
       ? answer.then(settleIfRefused, (error: unknown) => {

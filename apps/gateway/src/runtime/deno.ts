@@ -40,6 +40,13 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const idleTimeout = (2 * opts.wsPingIntervalMs) / 1000;
   return {
     upgrade: (c, handler) => {
+      // Deno does not check the version (RFC 6455 §4.2.1: 13); `ws` on Node accepts 13 and 8 and answers others so.
+      const version = c.req.header('sec-websocket-version')?.trim();
+      if (version !== '13' && version !== '8') {
+        const refusal = toHttpResponse(new GatewayError('invalid_message', 'not a valid WebSocket handshake: Missing or invalid Sec-WebSocket-Version header'), 400);
+        refusal.headers.set('sec-websocket-version', '13, 8');
+        return refusal;
+      }
       const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
       let upgraded: { response: Response; socket: WebSocket };
       try {

@@ -170,6 +170,17 @@ export function serveNode(
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
   // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
   const reachedApp = new WeakSet<IncomingMessage>();
+  // A handshake `ws` refuses itself (no or a bad Sec-WebSocket-Key or -Version, after the route accepted
+  // it): answered with the §1 error body, logged and counted, instead of ws's plain-text 400.
+  wss.on('wsClientError', (error: Error, _socket: unknown, request: IncomingMessage) => {
+    const refusal = new GatewayError('invalid_message', `not a valid WebSocket handshake: ${error.message}`);
+    opts.metrics?.errorsTotal.inc({ code: refusal.code });
+    loggers.session().info('upgrade refused', { code: refusal.code, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+    const response = toHttpResponse(refusal, 400);
+    // RFC 6455 §4.4: a version the server does not speak is answered with the ones it does.
+    if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', '13, 8');
+    void writeRefusal(request, response);
+  });
   return new Promise((resolve, reject) => {
     const server = serve(
       {

@@ -155,6 +155,37 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it.each([
+      ['no Sec-WebSocket-Key', 'Sec-WebSocket-Version: 13\r\n'],
+      ['an unknown Sec-WebSocket-Version', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n'],
+    ])('a handshake with %s gets 400 with the §1 error body, logged and counted as a refusal', async (_name, headers) => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const { hostname, port } = new URL(gateway.url);
+          const sessionId = uniqueSession();
+          const socket = createConnection({ host: hostname, port: Number(port) });
+          try {
+            await once(socket, 'connect');
+            socket.write(`GET /ws/${sessionId} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`);
+            let received = Buffer.alloc(0);
+            const complete = () => {
+              const text = received.toString('latin1');
+              const end = text.indexOf('\r\n\r\n');
+              const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? Number.NaN);
+              return end >= 0 && received.length >= end + 4 + length;
+            };
+            while (!complete()) received = Buffer.concat([received, ((await once(socket, 'data')) as [Buffer])[0]]);
+            const text = received.toString('utf8');
+            expect(text).toMatch(/^HTTP\/1\.1 400 /);
+            expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: 'error', code: 'invalid_message', retryable: false, source: 'gateway' });
+          } finally {
+            socket.destroy();
+          }
+          await gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_message' && l.url === `/ws/${sessionId}`);
+        }),
+      );
+    });
+
     it('finishes a turn with a MAX_BUFFERED_BYTES smaller than the socket\'s own buffer', async () => {
       // Node's 'drain' never fires for a buffer that stayed under the socket's highWaterMark (16 KiB).
       await withAgent((agent) =>
