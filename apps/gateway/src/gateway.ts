@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { AgentClient } from './agent/agent-client.ts';
 import type { AgentFetch } from './agent/agent-fetch.ts';
-import { createAuthenticator } from './auth/authenticate.ts';
+import { createAuthenticator, type HeaderOf } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Authenticate, RequestTarget, Upgrade } from './http/ws-route.ts';
@@ -18,6 +18,8 @@ export interface RuntimePieces {
    * gone out (Deno), and holds a place under the connection limit until then.
    */
   opensAtOnce?: boolean;
+  /** A request header as sent, where the runtime's Request does not keep it so (Node's upgrades). */
+  header?: HeaderOf;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -30,7 +32,7 @@ export interface Gateway {
 }
 
 /** Builds the gateway's parts from its config and the runtime's pieces; serving is the caller's. */
-export function createGateway(config: GatewayConfig, runtime: RuntimePieces, authenticate: Authenticate | undefined = createAuthenticator(config)): Gateway {
+export function createGateway(config: GatewayConfig, runtime: RuntimePieces, authenticate: Authenticate | undefined = createAuthenticator(config, runtime.header)): Gateway {
   const metrics = new GatewayMetrics();
   const agent = new AgentClient({
     agentUrl: config.agentUrl,

@@ -39,6 +39,7 @@ export function nodeRuntime(opts: { agentStreamTimeoutMs: number }): RuntimePiec
       });
     },
     requestTarget,
+    header,
     opensAtOnce: true,
     fetch: createNodeAgentFetch({ connectTimeoutMs: opts.agentStreamTimeoutMs + 1000 }),
   };
@@ -50,6 +51,17 @@ export function nodeRuntime(opts: { agentStreamTimeoutMs: number }): RuntimePiec
  */
 function requestTarget(c: Context): string | undefined {
   return targetPath((c.env as Partial<HttpBindings> | undefined)?.incoming?.url);
+}
+
+/**
+ * A header as sent, every value joined: node-server's upgrade Request drops an
+ * empty value (`Origin:`) and keeps the first of repeated ones (two
+ * `Authorization` headers), which would let either pass the checks of §9.
+ */
+function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (incoming === undefined) return c.req.raw.headers.get(name) ?? undefined;
+  return incoming.headersDistinct[name]?.join(', ');
 }
 
 function targetPath(target: string | undefined): string | undefined {

@@ -50,6 +50,32 @@ export function authSuite(runtime: Runtime) {
     });
 
     it.each([
+      ['a Bearer header without a token', () => 'Bearer'],
+      ['a Bearer header with two words', () => 'Bearer not.a.jwt extra'],
+      // Two headers reach the gateway as one list: which one was meant is not for it to guess.
+      ['two Authorization headers, the valid one first', (good: string) => [`Bearer ${good}`, 'Bearer not.a.jwt']],
+      ['two Authorization headers, the valid one last', (good: string) => ['Bearer not.a.jwt', `Bearer ${good}`]],
+    ])('%s → 401, the valid query token notwithstanding (the header wins)', async (_label, authorization) => {
+      const sid = uniqueSession();
+      const good = await mintClientToken(SECRET, sid, 60);
+      const res = await refusedUpgrade(ws(sid, `access_token=${good}`), { authorization: authorization(good) });
+      expect(res).toEqual({ status: 401, body: expectError('unauthorized') });
+    });
+
+    it('accepts a signature only as written by its signer: padded or with other unused bits → 401', async () => {
+      const sid = uniqueSession();
+      const token = await mintClientToken(SECRET, sid, 60);
+      // HS256: 32 bytes, 43 characters; the last one carries 4 bits that decode to nothing.
+      const last = token.at(-1)!;
+      const sameBytes = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').find((c) => c !== last && Buffer.from(`${token.split('.')[2]!.slice(0, -1)}${c}`, 'base64url').equals(Buffer.from(token.split('.')[2]!, 'base64url')))!;
+      for (const variant of [`${token}=`, `${token.slice(0, -1)}${sameBytes}`]) {
+        expect(await refusedUpgrade(ws(sid), { authorization: `Bearer ${variant}` })).toEqual({ status: 401, body: expectError('unauthorized') });
+      }
+      const client = await connect(ws(sid), { headers: { authorization: `Bearer ${token}` } });
+      await client.close();
+    });
+
+    it.each([
       ['no token', async () => ({})],
       ['a malformed token', async () => ({ authorization: 'Bearer not.a.jwt' })],
       ['a token signed with another secret', async (sid: string) => ({ authorization: `Bearer ${await mintClientToken('another-secret', sid, 60)}` })],
@@ -75,6 +101,12 @@ export function authSuite(runtime: Runtime) {
       expect(await refusedUpgrade(ws(sid), { origin: 'https://evil.example' })).toEqual({ status: 403, body: expectError('forbidden') });
       const other = await connect(ws(sid), { headers: { origin: 'https://other.example', authorization: `Bearer ${token}` } });
       await other.close();
+    });
+
+    it('an empty Origin header is present and not listed → 403', async () => {
+      const sid = uniqueSession();
+      const token = await mintClientToken(SECRET, sid, 60);
+      expect(await refusedUpgrade(ws(sid), { origin: '', authorization: `Bearer ${token}` })).toEqual({ status: 403, body: expectError('forbidden') });
     });
 
     it('a bad session id is refused first (400) even without a token', async () => {

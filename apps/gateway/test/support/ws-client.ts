@@ -91,7 +91,7 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
 }
 
 /** An upgrade that is expected to be refused: its status and JSON body. */
-export function refusedUpgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export function refusedUpgrade(url: string, headers: Record<string, string | string[]> = {}): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.on('open', () => {
