@@ -50,28 +50,24 @@ export function configureLogging(level: LogLevelName, write: (line: string) => v
 }
 
 /**
- * A URL fit for a log line: the value of every query parameter whose name
- * decodes to `access_token` (a client credential, protocol.md §9) is
- * redacted. Names are decoded as `URLSearchParams` decodes them, which is how
- * the token is read: `access%5Ftoken=` is the same parameter. A fragment
- * (which only a hand-written request target carries) is not logged at all.
+ * A URL fit for a log line: its query string is redacted whole (§9: a client
+ * may put its token under any name, `?token=` or `?jwt=` as readily as
+ * `?access_token=`), and so is a fragment, which only a hand-written request
+ * target carries. Path and host stay: they are what an operator looks for.
  */
 export function redactUrl(url: string): string {
-  const hash = url.indexOf('#');
-  const beforeHash = hash < 0 ? url : url.slice(0, hash);
-  const fragment = hash < 0 || hash === url.length - 1 ? url.slice(beforeHash.length) : '#[REDACTED]';
-  const query = beforeHash.indexOf('?');
-  if (query < 0) return beforeHash + fragment;
-  const pairs = beforeHash.slice(query + 1).split('&');
-  for (let i = 0; i < pairs.length; i++) {
-    const eq = pairs[i]!.indexOf('=');
-    if (eq < 0) continue;
-    const name = pairs[i]!.slice(0, eq);
-    if (decodeQueryName(name).toLowerCase() === 'access_token') pairs[i] = `${name}=[REDACTED]`;
+  let end = url.length;
+  for (let i = 0; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 63 /* ? */ || code === 35 /* # */) {
+      end = i;
+      break;
+    }
   }
-  return `${beforeHash.slice(0, query + 1)}${pairs.join('&')}${fragment}`;
+  let out = url.slice(0, end);
+  const hash = url.indexOf('#', end);
+  const queryEnd = hash < 0 ? url.length : hash;
+  if (end < queryEnd) out += queryEnd > end + 1 ? '?[REDACTED]' : '?';
+  if (hash >= 0) out += hash === url.length - 1 ? '#' : '#[REDACTED]';
+  return out;
 }
-
-/** `+` is a space and each valid `%XX` its byte; a malformed escape stays as written (as `URLSearchParams` does). */
-const decodeQueryName = (name: string): string =>
-  name.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
