@@ -41,9 +41,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createDocumentRoutes());
   app.get('/ws', ws);
   app.get('/ws/*', ws);
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
-    log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, error });
+    log.error('request failed', { method: c.req.method, path: c.req.path, error });
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);
   });
   return app;

@@ -129,6 +129,10 @@ export function createWsHandler(deps: WsRouteDeps) {
     if (!SESSION_ID_PATTERN.test(sessionId)) {
       return refuse(invalidSessionId(), c);
     }
+    // A Host header no URL can be made of (`a b`): node-server refuses it before the app, Deno hands it on.
+    if (!URL.canParse(c.req.url)) {
+      return refuse(new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed'), c, 400);
+    }
     const denied = deps.authenticate?.(c, sessionId);
     // Without client auth (or with a synchronous check) the upgrade needs no await.
     if (denied instanceof Promise) return denied.then((error) => (error === undefined ? accept(c, sessionId) : refuse(error, c)));

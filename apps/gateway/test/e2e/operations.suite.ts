@@ -4,6 +4,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runGatewayExpectingFailure, type Runtime } from '../support/gateway-process.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { connect, refusedUpgrade } from '../support/ws-client.ts';
 import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withAgent, withGateway } from '../support/harness.ts';
 import { closedPort } from './agent-errors.suite.ts';
@@ -182,6 +183,27 @@ export function operationsSuite(runtime: Runtime) {
             socket.destroy();
           }
           await gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_message' && l.url === `/ws/${sessionId}`);
+        }),
+      );
+    });
+
+    it('a Host header no URL can be made of gets a JSON 4xx, never a 500, and its query never reaches the output', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const token = `tok-${uniqueRequest()}`;
+          const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+          for (const host of ['a b', 'a<b']) {
+            const refused = await rawRequest(gateway.url, `GET /ws/${uniqueSession()}?access_token=${token} HTTP/1.1\r\nHost: ${host}\r\n${upgrade}\r\n`);
+            expect(refused.status).toBe(400);
+            expect(JSON.parse(refused.body)).toMatchObject({ type: 'error', code: 'invalid_message', retryable: false, source: 'gateway' });
+            const unrouted = await rawRequest(gateway.url, `GET /nope?access_token=${token} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+            expect(unrouted.status).toBeGreaterThanOrEqual(400);
+            expect(unrouted.status).toBeLessThan(500);
+          }
+          await gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'invalid_message');
+          const health = await fetch(`${gateway.url}/health`);
+          expect(health.status).toBe(200);
+          expect([...gateway.stdout, ...gateway.stderr].join('\n')).not.toContain(token);
         }),
       );
     });
