@@ -41,8 +41,9 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
         for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);
       });
       if (turn.finished) break;
-      // Flow control: stop pulling from the agent while the client's buffer is over the limit.
-      if (connection.isOverLimit) await connection.waitForDrain();
+      // Flow control: stop pulling from the agent while the client's buffer is over the limit,
+      // until it drains or the turn ends (a cancel must reach the agent now, not once the client reads).
+      if (connection.isOverLimit) await Promise.race([connection.waitForDrain(), turn.aborted]);
       if (turn.finished) break;
     }
     if (!turn.finished) turn.fail(new GatewayError('agent_stream_interrupted', 'the agent stream ended before a terminal event'));

@@ -32,6 +32,7 @@ export class Turn {
   /** What ended the turn when it was not `done`: the gateway's error, or the agent's `error` event. */
   failure: { code: string; message: string } | undefined;
   readonly #buffer: TokenBuffer;
+  #aborted: Promise<void> | undefined;
 
   constructor(
     readonly requestId: string,
@@ -46,6 +47,15 @@ export class Turn {
 
   get finished(): boolean {
     return this.outcome !== undefined;
+  }
+
+  /** Resolves once the turn's upstream request is to stop: cancelled, failed or abandoned. */
+  get aborted(): Promise<void> {
+    const signal = this.controller.signal;
+    this.#aborted ??= signal.aborted
+      ? Promise.resolve()
+      : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return this.#aborted;
   }
 
   /** Relays one agent event (through the token buffer). A terminal event ends the turn. */

@@ -9,6 +9,8 @@ import { connect, refusedUpgrade } from '../support/ws-client.ts';
 import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withAgent, withGateway } from '../support/harness.ts';
 import { closedPort } from './agent-errors.suite.ts';
 
+const now = () => performance.timeOrigin + performance.now();
+
 const rssBytes = (pid: number) => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match![1]) * 1024;
@@ -247,6 +249,32 @@ export function operationsSuite(runtime: Runtime) {
             expect(terminal).toMatchObject({ type: 'done' });
             const content = client.frameOf(id).filter((f) => f.type === 'token').map((f) => f.content as string).join('');
             expect(content.length).toBe(tokens.count * tokens.size);
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+    });
+
+    it('a cancel while the turn waits for the client to read aborts the agent request within 1 s', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '30' }, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            const id = uniqueRequest();
+            const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) });
+            await agentRequest(agent, byRequestId(id));
+            // Time for the loopback buffers to fill and the turn to stop reading (no event tells when).
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            const sentAt = now();
+            client.send({ type: 'cancel', request_id: id });
+            const record = await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.endedAt !== null), 5000);
+            expect(record.aborted).toBe(true);
+            expect(record.endedAt! - sentAt).toBeLessThan(1000);
+            socket.resume();
+            expect(await client.terminal(id, 60_000)).toMatchObject({ type: 'done', finish_reason: 'cancelled' });
           } finally {
             await client.close();
           }
