@@ -61,6 +61,38 @@ describe('Connection flow control', () => {
   /** A socket whose buffer the test sets. */
   const buffered = () => ({ ...socket(), bufferedAmount: 0 });
 
+  it('is a slow consumer at once when its unsent bytes pass maxHeldBytes, after the send that got there returned', async () => {
+    const raw = buffered();
+    const slow: number[] = [];
+    const connection = new Connection('s1', raw, { maxBufferedBytes: 100, slowClientTimeoutMs: 60_000, maxHeldBytes: 1000 }, () => void slow.push(1));
+    raw.bufferedAmount = 900;
+    connection.send({ type: 'pong' });
+    raw.bufferedAmount = 1001;
+    connection.send({ type: 'pong' });
+    expect(slow).toHaveLength(0);
+    connection.send({ type: 'pong' });
+    await Promise.resolve();
+    expect(slow).toHaveLength(1);
+    // Told once, however many frames follow before the close.
+    connection.send({ type: 'pong' });
+    await Promise.resolve();
+    expect(slow).toHaveLength(1);
+    connection.terminate();
+  });
+
+  it('over the limit but under maxHeldBytes, waits for slowClientTimeoutMs', async () => {
+    vi.useFakeTimers();
+    const raw = buffered();
+    const slow: number[] = [];
+    const connection = new Connection('s1', raw, { maxBufferedBytes: 100, slowClientTimeoutMs: 1000, maxHeldBytes: 1000 }, () => void slow.push(1));
+    raw.bufferedAmount = 1000;
+    connection.send({ type: 'pong' });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(slow).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slow).toHaveLength(1);
+  });
+
   it('times a slow consumer from when it last went over the limit, not from an earlier episode', async () => {
     vi.useFakeTimers();
     const raw = buffered();

@@ -5,6 +5,14 @@ import type { ClientSocket } from './client-socket.ts';
 export interface ConnectionLimits {
   maxBufferedBytes: number;
   slowClientTimeoutMs: number;
+  /**
+   * Past this many unsent bytes the client is a slow consumer at once, without
+   * waiting for `slowClientTimeoutMs`: a client that does not read but keeps
+   * sending frames the gateway answers (pings, bad frames) would otherwise
+   * make it hold every answer until then (protocol.md §8: memory per session
+   * stays bounded).
+   */
+  maxHeldBytes?: number;
 }
 
 /** How long a close handshake may take before the socket is destroyed (protocol.md §8). */
@@ -27,6 +35,7 @@ export class Connection {
   #state: 'open' | 'closing' | 'closed' = 'open';
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
+  #slowSoon = false;
   /** While over the buffer limit: resolves when back under it; `wake` ends it early (the socket is closing). */
   #draining: { promise: Promise<void>; wake: () => void } | undefined;
   /** Made when first asked for (shutdown): idle sockets are many, and most never are. */
@@ -104,10 +113,21 @@ export class Connection {
    */
   #watchBuffer(): void {
     if (this.isOverLimit) {
+      const { maxHeldBytes } = this.limits;
+      if (maxHeldBytes !== undefined && this.socket.bufferedAmount > maxHeldBytes) return this.#holdsTooMuch();
       if (this.#slowTimer === undefined) void this.#overLimit();
     } else if (this.#slowTimer !== undefined) {
       this.#clearSlowTimer();
     }
+  }
+
+  /** Once the send that got here has returned: whoever sent it (a turn) is not ended under its feet. */
+  #holdsTooMuch(): void {
+    if (this.#slowSoon) return;
+    this.#slowSoon = true;
+    queueMicrotask(() => {
+      if (this.#state === 'open') this.onSlowConsumer(this);
+    });
   }
 
   sendError(body: WSErrorResponse): number {

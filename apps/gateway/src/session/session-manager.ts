@@ -63,7 +63,12 @@ export class SessionManager {
     const connection = new Connection(
       sessionId,
       socket,
-      { maxBufferedBytes: config.maxBufferedBytes, slowClientTimeoutMs: config.slowClientTimeoutMs },
+      {
+        maxBufferedBytes: config.maxBufferedBytes,
+        slowClientTimeoutMs: config.slowClientTimeoutMs,
+        // The limit, then at most one more agent event and one answer to a client frame.
+        maxHeldBytes: config.maxBufferedBytes + config.maxEventBytes + config.maxMessageBytes,
+      },
       (slow) => this.#onSlowConsumer(slow),
     );
     this.#connections.add(connection);

@@ -315,6 +315,38 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('closes a client that does not read but keeps sending pings with 1008 slow_consumer before SLOW_CLIENT_TIMEOUT', async () => {
+      const limits = { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__MAX_EVENT_BYTES: '65536', GATEWAY__MAX_MESSAGE_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '300' };
+      await withAgent((agent) =>
+        withGateway(runtime, agent, limits, async (gateway) => {
+          const sessionId = uniqueSession();
+          const ws = new WebSocket(gateway.wsUrl(sessionId));
+          try {
+            await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+            const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            const closedLog = gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId, 60_000);
+            let stop = false;
+            void closedLog.then(() => (stop = true));
+            // Each ping is answered with a pong as large: 60 KB a frame the gateway must hold.
+            const ping = JSON.stringify({ type: 'ping', id: 'x'.repeat(60_000) });
+            for (let i = 0; i < 20_000 && !stop; i++) {
+              ws.send(ping);
+              if (i % 10 === 9 || ws.bufferedAmount > 1_000_000) await new Promise((resolve) => setImmediate(resolve));
+            }
+            expect(await closedLog).toMatchObject({ code: 1008 });
+            await gateway.waitForLog((l) => l.msg === 'slow consumer: closing' && l.session_id === sessionId);
+            socket.resume();
+            // Node's client reads the close frame; Deno resets the connection (the client's unread pings).
+            await closed;
+          } finally {
+            ws.terminate();
+          }
+        }),
+      );
+    });
+
     it('pings every WS_PING_INTERVAL and drops a client that stops answering', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__WS_PING_INTERVAL: '0.2' }, async (gateway) => {
