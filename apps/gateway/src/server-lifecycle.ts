@@ -29,15 +29,12 @@ export function listenFailure(error: unknown, host: string, port: number): strin
 }
 
 /**
- * After listening: the `listening` line (protocol.md §10), start-up warnings,
- * and graceful shutdown on SIGTERM/SIGINT (§8), exiting 0 once every socket is closed.
+ * After listening: graceful shutdown on SIGTERM/SIGINT (§8), exiting 0 once
+ * every socket is closed, then the `listening` line (protocol.md §10) and start-up warnings.
  */
 export function runServer(opts: LifecycleOptions): void {
   const { config, gateway, log } = opts;
-  loggers.lifecycle().info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
-  if (config.clientJwtSecret === undefined && config.allowedOrigins === undefined) {
-    log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
-  }
+  // Signals are handled before the line goes out: a script may send one as soon as it reads it.
   let stopping = false;
   opts.onSignal((signal) => {
     if (stopping) return;
@@ -57,4 +54,8 @@ export function runServer(opts: LifecycleOptions): void {
         },
       );
   });
+  loggers.lifecycle().info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
+  if (config.clientJwtSecret === undefined && config.allowedOrigins === undefined) {
+    log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
+  }
 }

@@ -24,7 +24,24 @@ const app = createMockAgentApp({
 });
 
 const stop = new AbortController();
-let server: Deno.HttpServer;
+let server: Deno.HttpServer | undefined;
+
+// Signals are handled before the `listening` line goes out: a script may send one as soon as it reads it.
+// Aborting the server's signal closes open streams too (hang, slow), as the Node server's close does.
+const shutdown = () => {
+  stop.abort();
+  if (server === undefined) Deno.exit(0);
+  server.finished.then(
+    () => Deno.exit(0),
+    (error: unknown) => {
+      console.error(String(error));
+      Deno.exit(1);
+    },
+  );
+};
+Deno.addSignalListener('SIGTERM', shutdown);
+Deno.addSignalListener('SIGINT', shutdown);
+
 try {
   server = Deno.serve(
     {
@@ -59,17 +76,3 @@ try {
   console.error(`mock-agent: ${listenFailure(error, config.host, config.port)}`);
   Deno.exit(1);
 }
-
-// Aborting the server's signal closes open streams too (hang, slow), as the Node server's close does.
-const shutdown = () => {
-  stop.abort();
-  server.finished.then(
-    () => Deno.exit(0),
-    (error: unknown) => {
-      console.error(String(error));
-      Deno.exit(1);
-    },
-  );
-};
-Deno.addSignalListener('SIGTERM', shutdown);
-Deno.addSignalListener('SIGINT', shutdown);

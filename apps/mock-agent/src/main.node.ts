@@ -22,6 +22,19 @@ try {
   process.exit(1);
 }
 
+// Signals are handled before the line goes out: a script may send one as soon as it reads it.
+const shutdown = () => {
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
+
 // Tests and scripts wait for this line (protocol.md §10); it never contains the API key.
 process.stdout.write(
   `${JSON.stringify({
@@ -34,15 +47,3 @@ process.stdout.write(
     api_key_required: config.apiKey !== undefined,
   })}\n`,
 );
-
-const shutdown = () => {
-  server.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);

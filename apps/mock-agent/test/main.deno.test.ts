@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, expectBadConfigExit, expectPortInUseExit, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, expectPortInUseExit, expectSigtermRightAfterListening, firstLine } from './process-output.ts';
 import { MockAgentEnvSchema } from '../src/config.ts';
 import { RawConnection, rawPost } from './raw-http.ts';
 import { STREAM_PATH, userMessage } from './helpers.ts';
@@ -98,6 +98,8 @@ describe('main.deno.ts', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('exits 0 on a SIGTERM sent as soon as the listening line is read', () => expectSigtermRightAfterListening(spawnMain));
 
   it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collect, expectBadConfigExit, expectPortInUseExit, firstLine } from './process-output.ts';
+import { collect, expectBadConfigExit, expectPortInUseExit, expectSigtermRightAfterListening, firstLine } from './process-output.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -37,6 +37,8 @@ describe('main.node.ts', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('exits 0 on a SIGTERM sent as soon as the listening line is read', () => expectSigtermRightAfterListening(spawnMain));
 
   it('exits 1 with a message naming the variable on bad config', () => expectBadConfigExit(spawnMain));
 

@@ -51,3 +51,19 @@ export async function expectPortInUseExit(spawnMain: (env: Record<string, string
     holder.close();
   }
 }
+
+/** A SIGTERM sent the moment the listening line is read ends the process with exit 0, not by the signal (five tries). */
+export async function expectSigtermRightAfterListening(spawnMain: (env: Record<string, string>) => ChildProcess): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const child = spawnMain({ MOCK_AGENT__PORT: '0' });
+    try {
+      const exited = once(child, 'exit');
+      await firstLine(child);
+      child.kill('SIGTERM');
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+}

@@ -374,6 +374,17 @@ export function operationsSuite(runtime: Runtime) {
   });
 
   describe(`shutdown [${runtime}]`, () => {
+    it('a SIGTERM sent as soon as the listening line is read drains and exits 0, not killed by the signal', async () => {
+      await withAgent(async (agent) => {
+        for (let i = 0; i < 5; i++) {
+          await withGateway(runtime, agent, {}, async (gateway) => {
+            expect(await gateway.stop('SIGTERM')).toBe(0);
+            expect(gateway.logs.some((l) => l.msg === 'signal received: draining')).toBe(true);
+          });
+        }
+      });
+    });
+
     it('SIGTERM: refuses upgrades with 503, lets the in-flight turn finish, closes 1001, exits 0', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__SHUTDOWN_GRACE: '10' }, async (gateway) => {
