@@ -129,8 +129,9 @@ export function createWsHandler(deps: WsRouteDeps) {
     if (!SESSION_ID_PATTERN.test(sessionId)) {
       return refuse(invalidSessionId(), c);
     }
-    // A Host header no URL can be made of (`a b`): node-server refuses it before the app, Deno hands it on.
-    if (!URL.canParse(c.req.url)) {
+    // A Host header no URL can be made of (`a b`), or with userinfo (`user@host`, RFC 9110 §7.2
+    // has none): node-server refuses it before the app, Deno hands it on.
+    if (!URL.canParse(c.req.url) || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(c.req.url)) {
       return refuse(new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed'), c, 400);
     }
     const denied = deps.authenticate?.(c, sessionId);
