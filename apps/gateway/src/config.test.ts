@@ -35,7 +35,7 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
-const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten'];
+const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten', ' ', '\t'];
 const NEGATIVE = ['-1', '-0.5'];
 // Longer than a timer can wait (2^31 - 1 ms): it would fire at once.
 const TOO_LONG = ['2147484', '3000000', '99999999999'];
@@ -59,19 +59,23 @@ const BAD_VALUES: Record<string, string[]> = {
   GATEWAY__MAX_EVENT_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '0.5'],
   GATEWAY__MAX_BUFFERED_BYTES: [...NOT_A_NUMBER, ...NEGATIVE, '0', '1.0'],
   GATEWAY__MAX_CONNECTIONS: [...NOT_A_NUMBER, ...NEGATIVE, '0', '10.5'],
-  GATEWAY__AGENT_URL: ['ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost', 'http://user:secret@agent:8001', 'http://user@agent:8001'],
-  GATEWAY__LOG_LEVEL: ['trace', 'verbose', 'warnings', 'fatal', 'critical'],
+  GATEWAY__AGENT_URL: [
+    'ftp://agent:21', 'ws://127.0.0.1:8001', 'file:///tmp/agent', 'not a url', '127.0.0.1:8001', 'localhost', ' ',
+    'http://user:secret@agent:8001', 'http://user@agent:8001',
+    // The agent's paths are appended: a query or fragment would swallow them.
+    'http://agent:8001/?x=1', 'http://agent:8001#frag', 'http://agent:8001/base?',
+  ],
+  GATEWAY__LOG_LEVEL: ['trace', 'verbose', 'warnings', 'fatal', 'critical', ' '],
   // Set, it turns the origin check on: a list of no origin is a mistake, not "off".
-  GATEWAY__ALLOWED_ORIGINS: [',', ' , ', ',,,'],
+  GATEWAY__ALLOWED_ORIGINS: [',', ' , ', ',,,', ' ', '\t'],
+  // Set but blank: it would look configured and do nothing (an empty value is unset).
+  GATEWAY__HOST: [' ', '\t'],
+  GATEWAY__AGENT_HEALTH_PATH: ['  '],
+  // A blank secret would turn client authentication off while looking set.
+  GATEWAY__CLIENT_JWT_SECRET: [' ', '\t', '  \n'],
+  // Sent as a header: what cannot be one would fail every turn as agent_unavailable.
+  GATEWAY__INTERNAL_API_KEY: [' ', 'ключ', 'k\u0001ey', 'k\ney', ' key', 'key ', '€'],
 };
-
-// Free text: any value is valid.
-const TEXT_VARIABLES = [
-  'GATEWAY__HOST',
-  'GATEWAY__AGENT_HEALTH_PATH',
-  'GATEWAY__INTERNAL_API_KEY',
-  'GATEWAY__CLIENT_JWT_SECRET',
-];
 
 const SECONDS: [string, keyof GatewayConfig][] = [
   ['GATEWAY__REQUEST_TIMEOUT', 'requestTimeoutMs'],
@@ -91,7 +95,7 @@ describe('parseConfig', () => {
   });
 
   it('the tables below cover every variable it reads', () => {
-    expect([...Object.keys(BAD_VALUES), ...TEXT_VARIABLES].sort()).toEqual([...CONFIG_ENV_NAMES].sort());
+    expect(Object.keys(BAD_VALUES).sort()).toEqual([...CONFIG_ENV_NAMES].sort());
   });
 
   describe.each(Object.entries(BAD_VALUES))('%s', (variable, values) => {
@@ -108,6 +112,20 @@ describe('parseConfig', () => {
       expect(error.message).toContain('GATEWAY__AGENT_URL');
       expect(error.message).not.toContain('s3cret');
       expect(error.message).toContain('[REDACTED]@agent');
+    }
+  });
+
+  it('refuses a value Node read from bytes that are not UTF-8 (U+FFFD), as Deno does', () => {
+    const error = configError({ GATEWAY__CLIENT_JWT_SECRET: 's3\uFFFDcret' });
+    expect(error.message).toBe('invalid configuration: GATEWAY__CLIENT_JWT_SECRET is not valid UTF-8');
+  });
+
+  it('never repeats a refused secret', () => {
+    for (const [variable, value] of [['GATEWAY__INTERNAL_API_KEY', 'ключ-sekret'], ['GATEWAY__INTERNAL_API_KEY', ' sekret'], ['GATEWAY__CLIENT_JWT_SECRET', '  \t  ']]) {
+      const error = configError({ [variable!]: value! });
+      expect(error.message).toContain(variable);
+      expect(error.message).not.toContain(JSON.stringify(value));
+      expect(error.message).not.toContain('sekret');
     }
   });
 
@@ -224,6 +242,19 @@ describe('parseConfig', () => {
     expect(parseConfig({ GATEWAY__AGENT_URL: 'http://10.0.0.5:8001' }).agentUrl).toBe('http://10.0.0.5:8001');
     // The request path is appended to it, so a trailing slash must not double up.
     expect(parseConfig({ GATEWAY__AGENT_URL: 'http://10.0.0.5:8001/' }).agentUrl).toBe('http://10.0.0.5:8001');
+  });
+
+  it('trims HOST and AGENT_HEALTH_PATH, and takes an IPv6 HOST in brackets as the address', () => {
+    expect(parseConfig({ GATEWAY__HOST: ' 127.0.0.1 ', GATEWAY__AGENT_HEALTH_PATH: ' /healthz ' })).toMatchObject({ host: '127.0.0.1', agentHealthPath: '/healthz' });
+    expect(parseConfig({ GATEWAY__HOST: '[::1]' }).host).toBe('::1');
+    expect(parseConfig({ GATEWAY__HOST: '::1' }).host).toBe('::1');
+  });
+
+  it('uses secrets as given, spaces inside and around included', () => {
+    expect(parseConfig({ GATEWAY__CLIENT_JWT_SECRET: ' s3 cret ', GATEWAY__INTERNAL_API_KEY: 'k e-y' })).toMatchObject({
+      clientJwtSecret: ' s3 cret ',
+      internalApiKey: 'k e-y',
+    });
   });
 
   it('reads the free-text variables as given', () => {

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 // One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
 
-const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+// Empty is unset (§10); a value of spaces is not empty, and is refused where it means nothing.
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const NOT_BLANK = 'must not be blank (leave it empty or unset for the default)';
 
 /** The longest delay a runtime's timer takes (2^31 - 1 ms); a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -35,7 +37,34 @@ const integer = (opts: { min: number; max?: number }) =>
       .optional(),
   );
 
-const text = () => z.preprocess(emptyToUndefined, z.string().optional());
+/** A name or a path: spaces around it are a typing slip, not part of it. */
+const text = () => z.preprocess(emptyToUndefined, z.string().trim().min(1, NOT_BLANK).optional());
+
+/** A listen address; an IPv6 one may be written as in a URL (`[::1]`). */
+const host = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .min(1, NOT_BLANK)
+      .transform((value) => (/^\[.*\]$/.test(value) ? value.slice(1, -1) : value))
+      .optional(),
+  );
+
+/** A secret, used as given: only a value of nothing but spaces is refused (it would look set and guard nothing). */
+const secret = () => z.preprocess(emptyToUndefined, z.string().refine((value) => value.trim() !== '', NOT_BLANK).optional());
+
+/** Sent as an HTTP header value: printable ASCII, no space at either end. */
+const headerValue = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => value.trim() !== '', NOT_BLANK)
+      .refine((value) => value.trim() === '' || /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value), 'must be printable ASCII without spaces at either end (it is sent as an HTTP header)')
+      .optional(),
+  );
 
 /** A comma-separated list: set, it must name at least one entry (`" , "` is a mistake, not "off"). */
 const list = () =>
@@ -68,6 +97,8 @@ const httpUrl = () =>
         const url = new URL(value);
         return url.username === '' && url.password === '';
       }, 'must not carry credentials (user:password@); the agent is authenticated with GATEWAY__INTERNAL_API_KEY')
+      // The agent's paths are appended to it (§3): a query or fragment would swallow them.
+      .refine((value) => !/[?#]/.test(value), 'must not have a query (?) or fragment (#): the agent paths are appended to it')
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
   );
@@ -88,11 +119,11 @@ const logLevel = () =>
   );
 
 export const ConfigEnvSchema = z.object({
-  GATEWAY__HOST: text(),
+  GATEWAY__HOST: host(),
   GATEWAY__PORT: integer({ min: 0, max: 65535 }),
   GATEWAY__AGENT_URL: httpUrl(),
   GATEWAY__AGENT_HEALTH_PATH: text(),
-  GATEWAY__INTERNAL_API_KEY: text(),
+  GATEWAY__INTERNAL_API_KEY: headerValue(),
   GATEWAY__LOG_LEVEL: logLevel(),
   GATEWAY__REQUEST_TIMEOUT: seconds({ allowZero: false }),
   GATEWAY__AGENT_STREAM_TIMEOUT: seconds({ allowZero: false }),
@@ -106,7 +137,7 @@ export const ConfigEnvSchema = z.object({
   GATEWAY__WS_PING_INTERVAL: seconds({ allowZero: true }),
   GATEWAY__MAX_CONNECTIONS: integer({ min: 1 }),
   GATEWAY__SHUTDOWN_GRACE: seconds({ allowZero: true }),
-  GATEWAY__CLIENT_JWT_SECRET: text(),
+  GATEWAY__CLIENT_JWT_SECRET: secret(),
   GATEWAY__ALLOWED_ORIGINS: list(),
 });
 
@@ -152,15 +183,24 @@ function withoutUserinfo(value: string | undefined): string | undefined {
   return value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/).*@/is, '$1[REDACTED]@');
 }
 
+/** Never repeated in a message (§1: no output ever contains the internal API key). */
+const SECRET_NAMES = new Set(['GATEWAY__INTERNAL_API_KEY', 'GATEWAY__CLIENT_JWT_SECRET']);
+
 /** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {
   const picked = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, env[name]]));
+  // Node reads bytes that are not UTF-8 as U+FFFD (Deno refuses to read them): a value that
+  // is not what the operator set, a secret above all, is refused on both.
+  const notUtf8 = CONFIG_ENV_NAMES.filter((name) => picked[name]?.includes('\uFFFD'));
+  if (notUtf8.length > 0) throw new ConfigError(notUtf8.map((variable) => ({ variable, message: 'is not valid UTF-8' })));
   const result = ConfigEnvSchema.safeParse(picked);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? 'environment'),
-        message: `${issue.message} (got ${JSON.stringify(withoutUserinfo(picked[String(issue.path[0])]) ?? null)})`,
+        message: SECRET_NAMES.has(String(issue.path[0]))
+          ? issue.message
+          : `${issue.message} (got ${JSON.stringify(withoutUserinfo(picked[String(issue.path[0])]) ?? null)})`,
       })),
     );
   }

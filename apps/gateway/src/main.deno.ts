@@ -5,10 +5,20 @@ import { denoRuntime, serveDeno } from './runtime/deno.ts';
 import { listenFailure, runServer } from './server-lifecycle.ts';
 
 // Only the gateway's own names: `--allow-env` can list them (`Deno.env.toObject()` needs them all).
-const env = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+// A value that is not UTF-8 makes Deno throw an error that quotes it: a secret must not be printed.
+const env: Record<string, string | undefined> = {};
+const notUtf8: string[] = [];
+for (const name of CONFIG_ENV_NAMES) {
+  try {
+    env[name] = Deno.env.get(name);
+  } catch {
+    notUtf8.push(name);
+  }
+}
 
 let config: GatewayConfig;
 try {
+  if (notUtf8.length > 0) throw new ConfigError(notUtf8.map((variable) => ({ variable, message: 'is not valid UTF-8' })));
   config = parseConfig(env);
 } catch (error) {
   console.error(`gateway: ${error instanceof ConfigError ? error.message : String(error)}`);

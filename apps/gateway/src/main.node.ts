@@ -12,6 +12,8 @@ try {
   process.exit(2);
 }
 
+// Whatever reads the log may go away (a closed pipe): the gateway goes on serving, as on Deno.
+process.stdout.on('error', () => undefined);
 configureLogging(config.logLevel, (line) => process.stdout.write(line));
 const gateway = createGateway(config, nodeRuntime(config));
 let server;

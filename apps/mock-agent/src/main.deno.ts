@@ -1,14 +1,24 @@
 import { createMockAgentApp } from './app.ts';
-import { listenFailure, MockAgentEnvSchema, parseConfig, type MockAgentConfig } from './config.ts';
+import { ConfigError, listenFailure, MockAgentEnvSchema, parseConfig, type MockAgentConfig } from './config.ts';
 import { StreamCutError } from './event-stream.ts';
 import { jsonResponse } from './http-errors.ts';
 import { createRecorder } from './recorder.ts';
 
-// Only the mock agent's own names: `--allow-env` can list them.
-const env = Object.fromEntries(Object.keys(MockAgentEnvSchema.shape).map((name) => [name, Deno.env.get(name)]));
+// Only the mock agent's own names: `--allow-env` can list them. A value that is not UTF-8
+// makes Deno throw an error that quotes it (the API key, say): it is named, not printed.
+const env: Record<string, string | undefined> = {};
+const notUtf8: string[] = [];
+for (const name of Object.keys(MockAgentEnvSchema.shape)) {
+  try {
+    env[name] = Deno.env.get(name);
+  } catch {
+    notUtf8.push(name);
+  }
+}
 
 let config: MockAgentConfig;
 try {
+  if (notUtf8.length > 0) throw new ConfigError(`invalid configuration: ${notUtf8.map((name) => `${name} is not valid UTF-8`).join('; ')}`);
   config = parseConfig(env);
 } catch (error) {
   console.error((error as Error).message);

@@ -495,6 +495,25 @@ export function operationsSuite(runtime: Runtime) {
       expect(result.stdout).not.toContain('"msg":"listening"');
     });
 
+    it.each([
+      ['GATEWAY__CLIENT_JWT_SECRET', '   '],
+      ['GATEWAY__ALLOWED_ORIGINS', '  '],
+      ['GATEWAY__INTERNAL_API_KEY', 'ключ-sekret'],
+      ['GATEWAY__AGENT_URL', 'http://127.0.0.1:1/?x=1'],
+    ])('%s set to %j stops start-up naming it, never repeating a secret', async (name, value) => {
+      const result = await runGatewayExpectingFailure(runtime, { [name]: value });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(name);
+      expect(result.stderr + result.stdout).not.toContain('sekret');
+    });
+
+    it('a secret that is not UTF-8 stops start-up naming the variable, without printing the value', async () => {
+      const result = await runGatewayExpectingFailure(runtime, {}, { printfEnv: { GATEWAY__CLIENT_JWT_SECRET: 's3\\377kret-value' } });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe('gateway: invalid configuration: GATEWAY__CLIENT_JWT_SECRET is not valid UTF-8');
+      expect(result.stdout).toBe('');
+    });
+
     it('a port in use stops start-up with exit 1 and one line naming GATEWAY__PORT, no stack trace', async () => {
       const holder = createServer();
       try {

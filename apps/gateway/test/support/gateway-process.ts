@@ -143,8 +143,14 @@ export async function startGateway(runtime: Runtime, env: Record<string, string>
 }
 
 /** Runs the gateway expecting it to refuse to start; resolves with its exit code and output. */
-export async function runGatewayExpectingFailure(runtime: Runtime, env: Record<string, string>) {
-  const { command, args } = gatewayCommand(runtime);
+export async function runGatewayExpectingFailure(runtime: Runtime, env: Record<string, string>, opts: { printfEnv?: Record<string, string> } = {}) {
+  let { command, args } = gatewayCommand(runtime);
+  if (opts.printfEnv !== undefined) {
+    // Values as bytes (printf escapes: `\377`), which Node's own env would encode as UTF-8.
+    const assignments = Object.entries(opts.printfEnv).map(([name, format]) => `${name}="$(printf '${format}')"`);
+    args = ['-c', `${assignments.join(' ')} exec "$0" "$@"`, command, ...args];
+    command = '/bin/sh';
+  }
   const child = spawn(command, args, {
     cwd: appDir,
     env: { ...baseEnv(), GATEWAY__HOST: '127.0.0.1', GATEWAY__PORT: '0', ...env },
