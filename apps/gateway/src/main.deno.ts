@@ -1,6 +1,7 @@
 import { CONFIG_ENV_NAMES, ConfigError, parseConfig, type GatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
+import { createRedactor } from './observability/redact.ts';
 import { denoRuntime, serveDeno } from './runtime/deno.ts';
 import { listenFailure, runServer } from './server-lifecycle.ts';
 
@@ -31,7 +32,7 @@ const writeStdout = (line: string) => {
   for (let written = 0; written < bytes.length; ) written += Deno.stdout.writeSync(bytes.subarray(written));
 };
 
-configureLogging(config.logLevel, writeStdout);
+configureLogging(config.logLevel, writeStdout, createRedactor(config));
 const gateway = createGateway(config, denoRuntime({ maxMessageBytes: config.maxMessageBytes, wsPingIntervalMs: config.wsPingIntervalMs }));
 let server;
 try {

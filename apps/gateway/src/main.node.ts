@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
+import { createRedactor } from './observability/redact.ts';
 import { nodeRuntime, serveNode } from './runtime/node.ts';
 import { listenFailure, runServer } from './server-lifecycle.ts';
 
@@ -14,7 +15,7 @@ try {
 
 // Whatever reads the log may go away (a closed pipe): the gateway goes on serving, as on Deno.
 process.stdout.on('error', () => undefined);
-configureLogging(config.logLevel, (line) => process.stdout.write(line));
+configureLogging(config.logLevel, (line) => process.stdout.write(line), createRedactor(config));
 const gateway = createGateway(config, nodeRuntime(config));
 let server;
 try {

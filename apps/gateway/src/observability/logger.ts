@@ -36,11 +36,11 @@ export function formatJsonLine(record: LogRecord): string {
   return `${JSON.stringify(line)}\n`;
 }
 
-/** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge). */
-export function configureLogging(level: LogLevelName, write: (line: string) => void): void {
+/** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge), secrets taken out by `redact`. */
+export function configureLogging(level: LogLevelName, write: (line: string) => void, redact?: (text: string) => string): void {
   configureSync({
     reset: true,
-    sinks: { out: (record: LogRecord) => write(formatJsonLine(record)) },
+    sinks: { out: (record: LogRecord) => write(redact === undefined ? formatJsonLine(record) : redact(formatJsonLine(record))) },
     loggers: [
       { category: ['gateway'], lowestLevel: level, sinks: ['out'] },
       { category: ['gateway', 'lifecycle'], lowestLevel: 'debug', sinks: ['out'], parentSinks: 'override' },

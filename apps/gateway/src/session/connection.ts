@@ -47,6 +47,8 @@ export class Connection {
     readonly socket: ClientSocket,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
+    /** Takes secrets out of a frame's text (observability/redact.ts). */
+    private readonly redact?: (text: string) => string,
   ) {}
 
   /** Resolves when the socket has closed, whoever closed it. */
@@ -95,7 +97,7 @@ export class Connection {
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
     frame.seq = ++this.#seq;
-    const text = JSON.stringify(frame);
+    const text = this.redact === undefined ? JSON.stringify(frame) : this.redact(JSON.stringify(frame));
     try {
       this.socket.send(text);
     } catch {

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
 import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import { createRedactor } from '../observability/redact.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
@@ -38,6 +39,7 @@ export class SessionManager {
   readonly #sessions = new Map<string, Session>();
   readonly #connections = new Set<Connection>();
   readonly #deps: SessionManagerDeps;
+  readonly #redact: ((text: string) => string) | undefined;
   readonly #sessionLog = loggers.session();
   readonly #turnLog = loggers.turn();
   #shuttingDown = false;
@@ -47,6 +49,7 @@ export class SessionManager {
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
+    this.#redact = createRedactor(deps.config);
   }
 
   get shuttingDown(): boolean {
@@ -70,6 +73,7 @@ export class SessionManager {
         maxHeldBytes: config.maxBufferedBytes + config.maxEventBytes + config.maxMessageBytes,
       },
       (slow) => this.#onSlowConsumer(slow),
+      this.#redact,
     );
     this.#connections.add(connection);
     metrics.openConnections.set(this.#connections.size);

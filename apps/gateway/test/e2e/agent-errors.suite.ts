@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { Runtime } from '../support/gateway-process.ts';
 import { connect } from '../support/ws-client.ts';
-import { byRequestId, scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
+import { byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
 
 const gatewayError = (code: string, retryable: boolean) => ({ type: 'error', code, retryable, source: 'gateway' });
 
@@ -87,6 +87,17 @@ export function agentErrorSuite(runtime: Runtime) {
       const terminal = await client.terminal(id);
       expect(terminal).toMatchObject({ type: 'error', code: 'model_overloaded', message: 'busy', retryable: true, request_id: id });
       expect('source' in terminal).toBe(false);
+    });
+
+    it('an agent that echoes the internal API key gets it redacted in the frame and the log (§1)', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      const echoed = `the key was ${INTERNAL_KEY}, ${JSON.stringify(INTERNAL_KEY)}`;
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('agent_error', { code: 'echo', message: echoed }) });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ type: 'error', code: 'echo', message: 'the key was [REDACTED], "[REDACTED]"', request_id: id });
+      await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id);
+      expect([...env.gateway.stdout, ...env.gateway.stderr].join('\n')).not.toContain(INTERNAL_KEY);
     });
 
     it('tokens buffered before a failure are flushed before the error frame', async () => {
