@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
+import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
 import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
 import { AgentClient, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
@@ -193,6 +194,7 @@ describe('AgentClient request', () => {
         expect(recorded!.url).toBe('/agent/message/stream');
         expect(recorded!.headers['content-type']).toBe('application/json');
         expect(recorded!.headers.accept).toBe('text/event-stream');
+        expect(recorded!.headers['accept-encoding']).toBe('identity');
         expect(recorded!.headers['x-request-id']).toBe('r-42');
         expect(recorded!.headers['x-internal-api-key']).toBe('internal-k3y');
         expect(JSON.parse(recorded!.body)).toEqual({ session_id: 's1', request_id: 'r-42', message: MESSAGE });
@@ -623,6 +625,25 @@ describe('AgentClient protocol errors', () => {
           expect(events).toEqual([]);
           // protocol.md §6: a 2xx answer is what marks the message accepted.
           expect(onAccepted).toHaveBeenCalledTimes(1);
+        },
+      );
+    }
+  });
+});
+
+describe('AgentClient answers without a body', () => {
+  it.each([204, 205])('%i, even labelled text/event-stream → agent_protocol_error on either transport', async (status) => {
+    for (const fetch of [undefined, createNodeAgentFetch({ connectTimeoutMs: 5000 })]) {
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(status, { 'content-type': 'text/event-stream' });
+          res.end();
+        },
+        async (agent) => {
+          const { events, error } = await collect(client(agent, fetch === undefined ? {} : { fetch }));
+          expectGatewayError(error, 'agent_protocol_error');
+          expect((error as Error).message).toBe(`the agent answered ${status} with no body, not an event stream`);
+          expect(events).toEqual([]);
         },
       );
     }

@@ -111,6 +111,8 @@ export class AgentClient {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         accept: 'text/event-stream',
+        // Events must arrive as they are written; and Deno's fetch would otherwise ask for gzip and br.
+        'accept-encoding': 'identity',
         'x-request-id': req.requestId,
       };
       if (this.#opts.internalApiKey !== undefined) headers['x-internal-api-key'] = this.#opts.internalApiKey;
@@ -134,8 +136,15 @@ export class AgentClient {
       }
       // A 2xx answer means the agent accepted the message (protocol.md §6).
       req.onAccepted?.();
-      if (!isEventStream(res.headers.get('content-type')) || res.body === null) {
+      // 204 and 205 have no body by definition (Deno gives none; Node an empty one): no event stream either.
+      if (res.status === 204 || res.status === 205 || res.body === null) {
         await res.body?.cancel().catch(() => undefined);
+        throw new GatewayError('agent_protocol_error', `the agent answered ${res.status} with no body, not an event stream`, {
+          details: { status: res.status },
+        });
+      }
+      if (!isEventStream(res.headers.get('content-type'))) {
+        await res.body.cancel().catch(() => undefined);
         throw new GatewayError(
           'agent_protocol_error',
           `the agent answered ${res.status} with content-type ${JSON.stringify(res.headers.get('content-type'))}, not text/event-stream`,

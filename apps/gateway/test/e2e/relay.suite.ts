@@ -31,6 +31,8 @@ export function relaySuite(runtime: Runtime) {
       const record = await agentRequest(env.agent, byRequestId(id));
       expect(record.headers['content-type']).toMatch(/^application\/json/);
       expect(record.headers.accept).toBe('text/event-stream');
+      // Events must arrive as written: no compressed stream, on either runtime.
+      expect(record.headers['accept-encoding']).toBe('identity');
       expect(record.headers['x-internal-api-key']).toBe(INTERNAL_KEY);
       expect(record.body).toEqual({
         session_id: 'envelope',
