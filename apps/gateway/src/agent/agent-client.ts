@@ -65,17 +65,24 @@ export class AgentClient {
     this.#streamUrl = `${options.agentUrl}/agent/message/stream`;
   }
 
-  /** Probes the agent's health path (the `/ready` check). */
-  async isHealthy(path: string, timeoutMs: number): Promise<boolean> {
+  /** Probes the agent's health path (the `/ready` check); `stop` gives it up early (shutdown). */
+  async isHealthy(path: string, timeoutMs: number, stop?: AbortSignal): Promise<boolean> {
+    // Given up at once when the time is out (no transport grace: nothing of a session waits on it).
+    const timeout = new AbortController();
+    const giveUp = (why: string) => timeout.abort(new AgentSilent(why));
+    const timer = setTimeout(() => giveUp(`no answer in ${timeoutMs} ms`), timeoutMs);
+    const onStop = () => giveUp('the gateway is shutting down');
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
     try {
-      // Given up at once when the time is out (no transport grace: nothing of a session waits on it).
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new AgentSilent(`no answer in ${timeoutMs} ms`)), timeoutMs);
-      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, { redirect: 'manual', signal: timeout.signal }).finally(() => clearTimeout(timer));
+      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, { redirect: 'manual', signal: timeout.signal });
       await res.body?.cancel().catch(() => undefined);
       return res.status >= 200 && res.status < 300;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
     }
   }
 

@@ -21,7 +21,10 @@ export function createHealthRoutes({ config, agent, sessions, metrics }: HealthR
   let lastHealthy: boolean | undefined;
   app.get('/ready', async (c) => {
     if (sessions.shuttingDown) return c.json({ status: 'shutting_down' }, 503);
-    const healthy = await agent.isHealthy(config.agentHealthPath, config.requestTimeoutMs);
+    // A probe still out when shutdown starts is given up: it must not hold the exit (Deno's
+    // server waits for every request) for up to REQUEST_TIMEOUT.
+    const healthy = await agent.isHealthy(config.agentHealthPath, config.requestTimeoutMs, sessions.stopping);
+    if (sessions.shuttingDown) return c.json({ status: 'shutting_down' }, 503);
     if (healthy !== lastHealthy) {
       if (healthy) log.info('ready: the agent answers its health path', { path: config.agentHealthPath });
       else log.warn('not ready: the agent did not answer its health path with 2xx in time', { path: config.agentHealthPath, timeout_s: config.requestTimeoutMs / 1000 });

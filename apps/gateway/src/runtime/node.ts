@@ -215,8 +215,17 @@ export function serveNode(
           url: `http://${host}:${info.port}`,
           close: () =>
             new Promise<void>((done) => {
-              (server as Server).close(() => done());
-              (server as Server).closeAllConnections?.();
+              const http = server as Server;
+              // Idle keep-alive connections go now, and each busy one as soon as its answer is out
+              // (a /ready probe given up at shutdown), or cut after a moment.
+              const sweep = setInterval(() => http.closeIdleConnections(), 10);
+              const cut = setTimeout(() => http.closeAllConnections(), CLOSE_REQUESTS_MS);
+              http.close(() => {
+                clearInterval(sweep);
+                clearTimeout(cut);
+                done();
+              });
+              http.closeIdleConnections();
             }),
         });
       },
@@ -241,6 +250,9 @@ export function serveNode(
     server.once('error', reject);
   });
 }
+
+/** How long a request being answered at shutdown may take before its connection is cut. */
+const CLOSE_REQUESTS_MS = 1000;
 
 async function writeRefusal(incoming: IncomingMessage, response: Response): Promise<void> {
   const socket = incoming.socket;

@@ -43,6 +43,7 @@ export class SessionManager {
   readonly #sessionLog = loggers.session();
   readonly #turnLog = loggers.turn();
   #shuttingDown = false;
+  readonly #stopping = new AbortController();
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #activeTurns = 0;
   #turnsSettled: (() => void) | undefined;
@@ -54,6 +55,11 @@ export class SessionManager {
 
   get shuttingDown(): boolean {
     return this.#shuttingDown;
+  }
+
+  /** Aborted when shutdown starts: work that is not a turn (a `/ready` probe) stops then. */
+  get stopping(): AbortSignal {
+    return this.#stopping.signal;
   }
 
   get openConnections(): number {
@@ -135,6 +141,7 @@ export class SessionManager {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#shuttingDown = true;
+    this.#stopping.abort();
     this.#sessionLog.info('shutting down', { open_connections: this.#connections.size, grace_ms: graceMs });
     for (const session of this.#sessions.values()) session.beginShutdown();
     if (this.#activeTurns > 0 && graceMs > 0) {

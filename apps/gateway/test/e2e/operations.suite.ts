@@ -94,6 +94,28 @@ export function operationsSuite(runtime: Runtime) {
       });
     });
 
+    it('a /ready probe still out at SIGTERM answers 503 shutting_down at once and does not hold the exit', async () => {
+      // An agent that accepts connections and never answers: the probe waits for REQUEST_TIMEOUT.
+      const silent = createServer(() => undefined);
+      try {
+        silent.listen(0, '127.0.0.1');
+        await once(silent, 'listening');
+        const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        await withGateway(runtime, { url }, { GATEWAY__REQUEST_TIMEOUT: '120', GATEWAY__SHUTDOWN_GRACE: '1' }, async (gateway) => {
+          const accepted = once(silent, 'connection');
+          const probe = fetch(`${gateway.url}/ready`);
+          await accepted;
+          const exit = gateway.stop('SIGTERM');
+          const res = await probe;
+          expect(res.status).toBe(503);
+          expect(await res.json()).toEqual({ status: 'shutting_down' });
+          expect(await exit).toBe(0);
+        });
+      } finally {
+        silent.close();
+      }
+    });
+
     it('refuses connections over MAX_CONNECTIONS with 503 server_busy', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__MAX_CONNECTIONS: '1' }, async (gateway) => {
