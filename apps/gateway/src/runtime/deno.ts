@@ -40,6 +40,10 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const idleTimeout = (2 * opts.wsPingIntervalMs) / 1000;
   return {
     upgrade: (c, handler) => {
+      // Without `Connection: Upgrade` this is a plain GET (RFC 9110 §7.8), as Node sees it: 426.
+      if (!/(^|,)\s*upgrade\s*(,|$)/i.test(c.req.header('connection') ?? '')) {
+        return toHttpResponse(new GatewayError('invalid_message', 'a WebSocket upgrade needs Connection: Upgrade'), 426);
+      }
       // Deno does not check the version (RFC 6455 §4.2.1: 13); `ws` on Node accepts 13 and 8 and answers others so.
       const version = c.req.header('sec-websocket-version')?.trim();
       if (version !== '13' && version !== '8') {

@@ -230,10 +230,22 @@ export function serveNode(
         });
       },
     ) as Server;
+    // A request Node's parser refuses (a raw non-ASCII byte in the target, headers over 16 KiB):
+    // answered with the §1 error body instead of Node's empty one. Its target is not logged.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const refusal = new GatewayError('invalid_message', `the request could not be read: ${STATUS_CODES[status] ?? error.code}`);
+      opts.metrics?.errorsTotal.inc({ code: refusal.code });
+      loggers.session().info('request refused', { code: refusal.code, status, reason: error.code });
+      void writeResponse(socket, toHttpResponse(refusal, status));
+    });
     // With a listener of our own, node-server leaves refused upgrades to `writeRefusal`.
     server.on('upgrade', (request: IncomingMessage, socket: import('node:stream').Duplex) => {
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        // Not a WebSocket upgrade (`curl --http2` asks for h2c): a plain request, which the app
+        // answers as Deno's server does, ignoring the Upgrade header (RFC 9110 §7.8).
+        void answerByApp(app, request);
       } else if (!reachedApp.has(request)) {
         // node-server could not build a URL of it (a backslash in the path, a bad Host header) and,
         // with this listener present, leaves the answer to us: without one, the client would wait forever.
@@ -254,8 +266,28 @@ export function serveNode(
 /** How long a request being answered at shutdown may take before its connection is cut. */
 const CLOSE_REQUESTS_MS = 1000;
 
-async function writeRefusal(incoming: IncomingMessage, response: Response): Promise<void> {
-  const socket = incoming.socket;
+/** A request Node handed to 'upgrade' that is not a WebSocket one, answered by the app on its socket. */
+async function answerByApp(app: Hono, incoming: IncomingMessage): Promise<void> {
+  let request: Request;
+  try {
+    const target = incoming.url ?? '/';
+    const url = /^https?:\/\//i.test(target) ? new URL(target) : new URL(target, `http://${incoming.headers.host ?? 'localhost'}`);
+    const headers = new Headers();
+    for (let i = 0; i + 1 < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
+    request = new Request(url, { method: incoming.method ?? 'GET', headers });
+  } catch {
+    return writeRefusal(incoming, toHttpResponse(new GatewayError('invalid_message', 'the request has a request target or Host header that cannot be parsed'), 400));
+  }
+  const response = await app.fetch(request, { incoming, outgoing: undefined });
+  return writeRefusal(incoming, response);
+}
+
+function writeRefusal(incoming: IncomingMessage, response: Response): Promise<void> {
+  return writeResponse(incoming.socket, response);
+}
+
+/** Writes `response` on a socket no HTTP response object owns (an upgrade, a parse error), and closes it. */
+async function writeResponse(socket: import('node:stream').Duplex, response: Response): Promise<void> {
   if (socket.destroyed) return;
   const body = Buffer.from(await response.arrayBuffer());
   let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n`;

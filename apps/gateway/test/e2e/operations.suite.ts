@@ -211,6 +211,37 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('a request the HTTP parser refuses, an h2c upgrade, an upgrade without Connection: the same JSON answers on both runtimes', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const host = new URL(gateway.url).host;
+          const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+          const errorBody = (code: string) => ({ type: 'error', code, message: expect.any(String), retryable: false, source: 'gateway' });
+          // Raw UTF-8 in the target: refused by Node's parser, or by the session id check (Deno).
+          const cafe = Buffer.from('/ws/café').toString('latin1');
+          const raw = await rawRequest(gateway.url, `GET ${cafe} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${key}\r\n`);
+          expect(raw.status).toBe(400);
+          expect(JSON.parse(raw.body)).toMatchObject({ type: 'error', source: 'gateway' });
+          // `curl --http2` on http:// asks for h2c: served as the plain request it is.
+          const h2c = await rawRequest(gateway.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n`);
+          expect(h2c.status).toBe(200);
+          expect(JSON.parse(h2c.body)).toEqual({ status: 'ok' });
+          const h2cWs = await rawRequest(gateway.url, `GET /ws/${uniqueSession()} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`);
+          expect(h2cWs.status).toBe(426);
+          expect(JSON.parse(h2cWs.body)).toEqual(errorBody('invalid_message'));
+          const noConnection = await rawRequest(gateway.url, `GET /ws/${uniqueSession()} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n${key}Connection: close\r\n\r\n`);
+          expect(noConnection.status).toBe(426);
+          expect(JSON.parse(noConnection.body)).toEqual(errorBody('invalid_message'));
+          if (runtime === 'node') {
+            // Node reads at most 16 KiB of headers (Deno more): past that, 431 with the same body.
+            const big = await rawRequest(gateway.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
+            expect(big.status).toBe(431);
+            expect(JSON.parse(big.body)).toEqual(errorBody('invalid_message'));
+          }
+        }),
+      );
+    });
+
     it('a Host header no URL can be made of gets a JSON 4xx, never a 500, and its query never reaches the output', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, {}, async (gateway) => {
