@@ -589,6 +589,28 @@ describe('AgentClient protocol errors', () => {
     );
   });
 
+  it('a comment line is ignored however long, up to what the parser holds; past that the error says a line, with the limits', async () => {
+    for (const [length, fails] of [[50_000, false], [200_000, true]] as const) {
+      await withAgent(
+        (_req, res) => {
+          sse(res);
+          res.end(`: ${'c'.repeat(length)}\n` + event(DONE));
+        },
+        async (agent) => {
+          const { events, error } = await collect(client(agent, { maxEventBytes: 100 }));
+          if (!fails) {
+            expect(error).toBeUndefined();
+            expect(eventsOf(events)).toEqual([DONE]);
+            return;
+          }
+          expectGatewayError(error, 'agent_protocol_error');
+          expect((error as GatewayError).message).toMatch(/^an event or a line of the stream is larger than 100 bytes of data plus 65536 characters$/);
+          expect((error as GatewayError).details).toEqual({ max_event_bytes: 100, max_line_chars: 100 + 65_536 });
+        },
+      );
+    }
+  });
+
   it('fails an oversized event that never ends without waiting for its end or for the timeout', async () => {
     await withAgent(
       async (_req, res) => {

@@ -166,7 +166,13 @@ export class AgentClient {
         onEvent: (message) => pending.push(message),
         onError: (error) => {
           if (error.type === 'max-buffer-size-exceeded') {
-            parseFailure ??= new GatewayError('agent_protocol_error', `an event is larger than ${this.#opts.maxEventBytes} bytes`);
+            // An unfinished event, or one line of any kind (a comment, an id), past what the parser holds.
+            const limit = this.#opts.maxEventBytes + PARSER_SLACK_CHARS;
+            parseFailure ??= new GatewayError(
+              'agent_protocol_error',
+              `an event or a line of the stream is larger than ${this.#opts.maxEventBytes} bytes of data plus ${PARSER_SLACK_CHARS} characters`,
+              { details: { max_event_bytes: this.#opts.maxEventBytes, max_line_chars: limit } },
+            );
           }
         },
         maxBufferSize: this.#opts.maxEventBytes + PARSER_SLACK_CHARS,
