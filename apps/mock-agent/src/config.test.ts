@@ -23,6 +23,12 @@ describe('parseConfig', () => {
     ).toEqual({ host: '127.0.0.1', port: 8001, tokenDelayMs: 15 });
   });
 
+  it('trims the port, the delay and the host, and reads an IPv6 host in brackets as the address (as the gateway does)', () => {
+    expect(parseConfig({ MOCK_AGENT__PORT: ' 80 ', MOCK_AGENT__TOKEN_DELAY_MS: ' 5', MOCK_AGENT__HOST: ' 0.0.0.0 ' })).toEqual({ host: '0.0.0.0', port: 80, tokenDelayMs: 5 });
+    expect(parseConfig({ MOCK_AGENT__HOST: '[::1]' }).host).toBe('::1');
+    expect(() => parseConfig({ MOCK_AGENT__HOST: '  ' })).toThrow('MOCK_AGENT__HOST: must not be blank');
+  });
+
   it('ignores other variables', () => {
     expect(parseConfig({ GATEWAY__PORT: 'nonsense', PATH: '/bin' }).port).toBe(8001);
   });
@@ -32,7 +38,7 @@ describe('parseConfig', () => {
     ['MOCK_AGENT__PORT', '-1'],
     ['MOCK_AGENT__PORT', '65536'],
     ['MOCK_AGENT__PORT', '80.5'],
-    ['MOCK_AGENT__PORT', ' 80'],
+    ['MOCK_AGENT__PORT', ' '],
     ['MOCK_AGENT__TOKEN_DELAY_MS', 'fast'],
   ])('%s=%j throws an error naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);

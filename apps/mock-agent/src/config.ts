@@ -5,13 +5,23 @@ const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
 const integer = (min: number, max: number) =>
   z
     .string()
+    .trim()
     .regex(/^\d+$/, `must be an integer from ${min} to ${max}`)
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be an integer from ${min} to ${max}`);
 
 /** The mock agent's environment; the defaults live here and nowhere else. */
 export const MockAgentEnvSchema = z.object({
-  MOCK_AGENT__HOST: z.preprocess(unsetWhenEmpty, z.string().default('127.0.0.1')),
+  // As the gateway reads its own: trimmed, and an IPv6 host may be written in brackets.
+  MOCK_AGENT__HOST: z.preprocess(
+    unsetWhenEmpty,
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be blank (leave it empty or unset for the default)')
+      .transform((value) => (/^\[.*\]$/.test(value) ? value.slice(1, -1) : value))
+      .default('127.0.0.1'),
+  ),
   MOCK_AGENT__PORT: z.preprocess(unsetWhenEmpty, integer(0, 65535).default(8001)),
   MOCK_AGENT__API_KEY: z.preprocess(unsetWhenEmpty, z.string().optional()),
   MOCK_AGENT__TOKEN_DELAY_MS: z.preprocess(unsetWhenEmpty, integer(0, 60_000).default(15)),
