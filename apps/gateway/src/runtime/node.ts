@@ -233,7 +233,9 @@ export function serveNode(
     // A request Node's parser refuses (a raw non-ASCII byte in the target, headers over 16 KiB):
     // answered with the §1 error body instead of Node's empty one. Its target is not logged.
     server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
-      if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      // As Node's own handler: nothing is written where a response has begun or cannot be.
+      const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+      if (error.code === 'ECONNRESET' || !socket.writable || answering) return void socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       const refusal = new GatewayError('invalid_message', `the request could not be read: ${STATUS_CODES[status] ?? error.code}`);
       opts.metrics?.errorsTotal.inc({ code: refusal.code });
@@ -242,6 +244,9 @@ export function serveNode(
     });
     // With a listener of our own, node-server leaves refused upgrades to `writeRefusal`.
     server.on('upgrade', (request: IncomingMessage, socket: import('node:stream').Duplex) => {
+      // Node takes its own error listener off an upgrade's socket, and node-server adds one only to
+      // WebSocket upgrades it handles: without this, a client's reset while we answer kills the process.
+      if (request.headers.upgrade?.toLowerCase() !== 'websocket' || !reachedApp.has(request)) socket.on('error', destroyOnError);
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
         // Not a WebSocket upgrade (`curl --http2` asks for h2c): a plain request, which the app
         // answers as Deno's server does, ignoring the Upgrade header (RFC 9110 §7.8).
@@ -286,9 +291,22 @@ function writeRefusal(incoming: IncomingMessage, response: Response): Promise<vo
   return writeResponse(incoming.socket, response);
 }
 
+function destroyOnError(this: import('node:stream').Duplex): void {
+  this.destroy();
+}
+
+/** A refused client that keeps its side open is cut this long after the answer is out (it holds the exit otherwise). */
+const LINGER_MS = 1000;
+
 /** Writes `response` on a socket no HTTP response object owns (an upgrade, a parse error), and closes it. */
 async function writeResponse(socket: import('node:stream').Duplex, response: Response): Promise<void> {
   if (socket.destroyed) return;
+  if (!socket.listeners('error').includes(destroyOnError)) socket.on('error', destroyOnError);
+  socket.once('finish', () => {
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  });
   const body = Buffer.from(await response.arrayBuffer());
   let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n`;
   response.headers.forEach((value, key) => {

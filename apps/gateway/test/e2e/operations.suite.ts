@@ -242,6 +242,55 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('survives clients that reset while it answers an h2c request or a refused handshake', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const { hostname, port } = new URL(gateway.url);
+          const requests = [
+            `GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n`,
+            `GET /ws/s1 HTTP/1.1\r\nHost: a b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          ];
+          for (let i = 0; i < 40; i++) {
+            const socket = createConnection({ host: hostname, port: Number(port) });
+            socket.on('error', () => undefined);
+            await once(socket, 'connect');
+            socket.write(requests[i % 2]!);
+            // Reset at once, or once the request has been read: both sides of the answer's write.
+            if (i % 4 >= 2) await new Promise((resolve) => setImmediate(resolve));
+            socket.resetAndDestroy();
+            await once(socket, 'close');
+          }
+          expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+          expect(gateway.child.exitCode).toBeNull();
+        }),
+      );
+    });
+
+    it('exits on SIGTERM though a refused client keeps its side of the connection open', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const { hostname, port } = new URL(gateway.url);
+          const held = [];
+          for (const request of [
+            `GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n`,
+            `GET /ws/s1 HTTP/1.1\r\nHost: a b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          ]) {
+            const socket = createConnection({ host: hostname, port: Number(port), allowHalfOpen: true });
+            socket.on('error', () => undefined);
+            held.push(socket);
+            await once(socket, 'connect');
+            socket.write(request);
+            await once(socket, 'data');
+          }
+          try {
+            expect(await gateway.stop('SIGTERM')).toBe(0);
+          } finally {
+            for (const socket of held) socket.destroy();
+          }
+        }),
+      );
+    });
+
     it('a Host header no URL can be made of gets a JSON 4xx, never a 500, and its query never reaches the output', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, {}, async (gateway) => {
