@@ -120,6 +120,13 @@ describe('parseConfig', () => {
     expect(error.message).toBe('invalid configuration: GATEWAY__CLIENT_JWT_SECRET is not valid UTF-8');
   });
 
+  it('shows a refused agent URL without its query or fragment, where a key may sit', () => {
+    const error = configError({ GATEWAY__AGENT_URL: 'http://agent:8001/?key=s3cret#frag' });
+    expect(error.message).toContain('GATEWAY__AGENT_URL');
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).toContain('"http://agent:8001/?[REDACTED]#[REDACTED]"');
+  });
+
   it('never repeats a refused secret', () => {
     for (const [variable, value] of [['GATEWAY__INTERNAL_API_KEY', 'ключ-sekret'], ['GATEWAY__INTERNAL_API_KEY', ' sekret'], ['GATEWAY__CLIENT_JWT_SECRET', '  \t  ']]) {
       const error = configError({ [variable!]: value! });

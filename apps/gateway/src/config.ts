@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrl } from './observability/logger.ts';
 
 // One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
 
@@ -177,10 +178,11 @@ export class ConfigError extends Error {
 /** Seconds to milliseconds; a positive value never becomes 0 ms (which would mean "off" or "at once"). */
 const ms = (s: number) => (s > 0 ? Math.max(1, Math.round(s * 1000)) : 0);
 
-/** A value as it may be shown: the credentials of a URL (`scheme://user:password@`) left out. */
-function withoutUserinfo(value: string | undefined): string | undefined {
+/** A value as it may be shown: the credentials of a URL (`scheme://user:password@`) and its query or fragment left out. */
+function shown(value: string | undefined): string | undefined {
   // Up to the last `@`: a password may hold an unescaped `#`, `/` or `?` (the URL then does not parse).
-  return value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/).*@/is, '$1[REDACTED]@');
+  const withoutUserinfo = value?.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/).*@/is, '$1[REDACTED]@');
+  return withoutUserinfo === undefined || !/^\s*https?:\/\//i.test(withoutUserinfo) ? withoutUserinfo : redactUrl(withoutUserinfo);
 }
 
 /** Never repeated in a message (§1: no output ever contains the internal API key). */
@@ -200,7 +202,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
         variable: String(issue.path[0] ?? 'environment'),
         message: SECRET_NAMES.has(String(issue.path[0]))
           ? issue.message
-          : `${issue.message} (got ${JSON.stringify(withoutUserinfo(picked[String(issue.path[0])]) ?? null)})`,
+          : `${issue.message} (got ${JSON.stringify(shown(picked[String(issue.path[0])]) ?? null)})`,
       })),
     );
   }

@@ -17,7 +17,8 @@ const fetchHeader: HeaderOf = (c, name) => c.req.raw.headers.get(name) ?? undefi
  */
 function tokenOf(c: Context, header: HeaderOf = fetchHeader): { token: string } | { malformed: string } | undefined {
   const authorization = header(c, 'authorization');
-  if (authorization !== undefined && /^[ \t]*Bearer(?![^ \t])/i.test(authorization)) {
+  // Any Bearer among the values (`, Bearer x` when an empty header came first) makes it a Bearer header.
+  if (authorization !== undefined && /(?:^|,)[ \t]*Bearer(?![^ \t,])/i.test(authorization)) {
     const token = /^[ \t]*Bearer[ \t]+([^\s,]+)[ \t]*$/i.exec(authorization)?.[1];
     return token === undefined ? { malformed: 'the Authorization header must be one Bearer token' } : { token };
   }

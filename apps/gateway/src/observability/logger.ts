@@ -18,7 +18,7 @@ const LEVEL_NAMES: Record<string, string> = { warning: 'warn', fatal: 'fatal', t
  * One JSON object per line: `time`, `level`, `logger`, `msg`, then the
  * record's properties at the top level (`{"msg":"listening","url":…}`).
  */
-export function formatJsonLine(record: LogRecord): string {
+export function formatJsonLine(record: LogRecord, stringify: (value: unknown) => string = JSON.stringify): string {
   let msg = '';
   for (let i = 0; i < record.message.length; i++) {
     const part = record.message[i];
@@ -33,14 +33,14 @@ export function formatJsonLine(record: LogRecord): string {
   for (const [key, value] of Object.entries(record.properties)) {
     if (!(key in line)) line[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
   }
-  return `${JSON.stringify(line)}\n`;
+  return `${stringify(line)}\n`;
 }
 
-/** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge), secrets taken out by `redact`. */
-export function configureLogging(level: LogLevelName, write: (line: string) => void, redact?: (text: string) => string): void {
+/** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge); `stringify` takes secrets out (observability/redact.ts). */
+export function configureLogging(level: LogLevelName, write: (line: string) => void, stringify?: (value: unknown) => string): void {
   configureSync({
     reset: true,
-    sinks: { out: (record: LogRecord) => write(redact === undefined ? formatJsonLine(record) : redact(formatJsonLine(record))) },
+    sinks: { out: (record: LogRecord) => write(formatJsonLine(record, stringify)) },
     loggers: [
       { category: ['gateway'], lowestLevel: level, sinks: ['out'] },
       { category: ['gateway', 'lifecycle'], lowestLevel: 'debug', sinks: ['out'], parentSinks: 'override' },

@@ -6,16 +6,23 @@ describe('createRedactor', () => {
     expect(createRedactor({ internalApiKey: undefined, clientJwtSecret: undefined })).toBeUndefined();
   });
 
-  it('replaces each secret as written and as JSON escapes it, longest first', () => {
-    const redact = createRedactor({ internalApiKey: 'k"e\\y-1', clientJwtSecret: 'k"e\\y-1-and-more' })!;
-    const text = JSON.stringify({ message: 'k"e\\y-1 then k"e\\y-1-and-more' });
-    expect(text).toContain('k\\"e\\\\y-1');
-    expect(redact(text)).toBe('{"message":"[REDACTED] then [REDACTED]"}');
-    expect(redact('raw k"e\\y-1')).toBe('raw [REDACTED]');
+  it('replaces each secret in string values, also where JSON escapes it, longest first', () => {
+    const stringify = createRedactor({ internalApiKey: 'k"e\\y-1', clientJwtSecret: 'k"e\\y-1-and-more' })!;
+    expect(stringify({ message: 'k"e\\y-1 then k"e\\y-1-and-more', nested: ['x k"e\\y-1'] })).toBe(
+      '{"message":"[REDACTED] then [REDACTED]","nested":["x [REDACTED]"]}',
+    );
   });
 
-  it('leaves text without a secret as it is', () => {
-    const redact = createRedactor({ internalApiKey: 'secret-key', clientJwtSecret: undefined })!;
-    expect(redact('{"type":"token","content":"secret-ke"}')).toBe('{"type":"token","content":"secret-ke"}');
+  it('never touches names, numbers or the JSON itself, however short the secret', () => {
+    const stringify = createRedactor({ internalApiKey: '1', clientJwtSecret: 'type' })!;
+    const frame = { type: 'pong', id: 'a1b', seq: 12, typed: true };
+    const text = stringify(frame);
+    expect(JSON.parse(text)).toEqual({ type: 'pong', id: 'a[REDACTED]b', seq: 12, typed: true });
+  });
+
+  it('leaves text without a secret as JSON.stringify writes it', () => {
+    const stringify = createRedactor({ internalApiKey: 'secret-key', clientJwtSecret: undefined })!;
+    const frame = { type: 'token', content: 'secret-ke', seq: 3 };
+    expect(stringify(frame)).toBe(JSON.stringify(frame));
   });
 });

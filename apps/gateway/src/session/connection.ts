@@ -47,8 +47,8 @@ export class Connection {
     readonly socket: ClientSocket,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (connection: Connection) => void,
-    /** Takes secrets out of a frame's text (observability/redact.ts). */
-    private readonly redact?: (text: string) => string,
+    /** Serializes a frame with the gateway's secrets taken out (observability/redact.ts). */
+    private readonly stringify: (frame: unknown) => string = JSON.stringify,
   ) {}
 
   /** Resolves when the socket has closed, whoever closed it. */
@@ -97,7 +97,7 @@ export class Connection {
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
     frame.seq = ++this.#seq;
-    const text = this.redact === undefined ? JSON.stringify(frame) : this.redact(JSON.stringify(frame));
+    const text = this.stringify(frame);
     try {
       this.socket.send(text);
     } catch {

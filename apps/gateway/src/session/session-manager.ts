@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
 import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { createRedactor } from '../observability/redact.ts';
+import { createRedactor, type RedactingStringify } from '../observability/redact.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
@@ -39,7 +39,7 @@ export class SessionManager {
   readonly #sessions = new Map<string, Session>();
   readonly #connections = new Set<Connection>();
   readonly #deps: SessionManagerDeps;
-  readonly #redact: ((text: string) => string) | undefined;
+  readonly #stringify: RedactingStringify | undefined;
   readonly #sessionLog = loggers.session();
   readonly #turnLog = loggers.turn();
   #shuttingDown = false;
@@ -50,7 +50,7 @@ export class SessionManager {
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
-    this.#redact = createRedactor(deps.config);
+    this.#stringify = createRedactor(deps.config);
   }
 
   get shuttingDown(): boolean {
@@ -79,7 +79,7 @@ export class SessionManager {
         maxHeldBytes: config.maxBufferedBytes + config.maxEventBytes + config.maxMessageBytes,
       },
       (slow) => this.#onSlowConsumer(slow),
-      this.#redact,
+      this.#stringify,
     );
     this.#connections.add(connection);
     metrics.openConnections.set(this.#connections.size);

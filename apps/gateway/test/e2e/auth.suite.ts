@@ -55,6 +55,7 @@ export function authSuite(runtime: Runtime) {
       // Two headers reach the gateway as one list: which one was meant is not for it to guess.
       ['two Authorization headers, the valid one first', (good: string) => [`Bearer ${good}`, 'Bearer not.a.jwt']],
       ['two Authorization headers, the valid one last', (good: string) => ['Bearer not.a.jwt', `Bearer ${good}`]],
+      ['an empty Authorization header, then a bad Bearer one', () => ['', 'Bearer not.a.jwt']],
     ])('%s → 401, the valid query token notwithstanding (the header wins)', async (_label, authorization) => {
       const sid = uniqueSession();
       const good = await mintClientToken(SECRET, sid, 60);
