@@ -22,6 +22,9 @@ const AGENT_SIDE_CODES: ReadonlySet<string> = new Set([
   'internal_error',
 ]);
 
+/** See `maxHeldBytes` below. */
+const HELD_SLACK_BYTES = 16 * 1024 * 1024;
+
 export interface SessionManagerDeps {
   config: GatewayConfig;
   agent: AgentClient;
@@ -75,8 +78,10 @@ export class SessionManager {
       {
         maxBufferedBytes: config.maxBufferedBytes,
         slowClientTimeoutMs: config.slowClientTimeoutMs,
-        // The limit, then at most one more agent event and one answer to a client frame.
-        maxHeldBytes: config.maxBufferedBytes + config.maxEventBytes + config.maxMessageBytes,
+        // Far past what a client that reads ever holds: the limit, one upstream chunk's frames
+        // (a 64 KiB chunk of small events makes some 260 KB of frames), an agent event, an answer
+        // to a client frame, and room for a burst of pings its reader has not caught up with.
+        maxHeldBytes: config.maxBufferedBytes + config.maxEventBytes + config.maxMessageBytes + HELD_SLACK_BYTES,
       },
       (slow) => this.#onSlowConsumer(slow),
       this.#stringify,
