@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
 import { invalidSessionId, pathOf, pathOfTarget } from '../http/ws-route.ts';
@@ -125,6 +125,21 @@ function onPong(this: WebSocket): void {
   (this as AdoptedSocket)[HANDLER].pong();
 }
 
+/**
+ * `ws`'s socket, reporting a close as soon as it starts from the other side.
+ * `ws` answers a close frame from the client (or a frame it refuses: 1009,
+ * 1007) through `close()`, but emits 'close' only once the TCP connection has
+ * ended, which a client that has stopped reading delays by up to 30 s: its
+ * turns must end, and their agent requests be aborted, within 1 s (§6). The
+ * gateway's own closes go to `WebSocket.prototype.close` directly.
+ */
+class GatewayWebSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, data?.toString() ?? '');
+    super.close(code, data);
+  }
+}
+
 /** A `ws` socket as the gateway sees it; methods on the prototype, not closures per socket. */
 class NodeClientSocket implements ClientSocket {
   constructor(private readonly raw: WebSocket) {}
@@ -134,7 +149,8 @@ class NodeClientSocket implements ClientSocket {
   }
 
   close(code: number, reason: string): void {
-    this.raw.close(code, reason);
+    // Not through GatewayWebSocket's override: the gateway knows of its own close.
+    WebSocket.prototype.close.call(this.raw, code, reason);
   }
 
   terminate(): void {
@@ -179,7 +195,13 @@ export function serveNode(
   opts: { host: string; port: number; maxMessageBytes: number; metrics?: GatewayMetrics },
 ): Promise<NodeServer> {
   // No client tracking: the SessionManager keeps the open connections.
-  const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: opts.maxMessageBytes,
+    perMessageDeflate: false,
+    WebSocket: GatewayWebSocket,
+  });
   // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
   const reachedApp = new WeakSet<IncomingMessage>();
   // A handshake `ws` refuses itself (no or a bad Sec-WebSocket-Key or -Version, after the route accepted

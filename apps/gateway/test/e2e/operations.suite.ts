@@ -384,6 +384,34 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('a close from a client that has stopped reading ends its turn and aborts the agent request within 1 s (Deno: at the slow-consumer timeout)', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '3' }, async (gateway) => {
+          const sessionId = uniqueSession();
+          const ws = new WebSocket(gateway.wsUrl(sessionId));
+          try {
+            await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            const id = uniqueRequest();
+            ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) }));
+            await agentRequest(agent, byRequestId(id));
+            // Time for the loopback buffers to fill and the turn to stop reading (no event tells when).
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            const closedAt = now();
+            ws.close(1000);
+            const record = await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === id && r.endedAt !== null), 10_000);
+            expect(record.aborted).toBe(true);
+            // Deno surfaces the close only once its answer to it can be written (README, "Where Deno differs").
+            expect(record.endedAt! - closedAt).toBeLessThan(runtime === 'node' ? 1000 : 3000 + 1000);
+            expect(await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id)).toMatchObject({ outcome: 'disconnected' });
+          } finally {
+            ws.terminate();
+          }
+        }),
+      );
+    });
+
     it('closes a client that stays over the limit with 1008 slow_consumer, without growing memory', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '1' }, async (gateway) => {
@@ -412,6 +440,25 @@ export function operationsSuite(runtime: Runtime) {
             await gateway.waitForLog((l) => l.msg === 'slow consumer: closing');
           } finally {
             ws.terminate();
+          }
+        }),
+      );
+    });
+
+    it('never closes a client that reads as fast as it can, however many frames an upstream chunk makes', async () => {
+      const limits = { GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__MAX_EVENT_BYTES: '65536', GATEWAY__MAX_MESSAGE_BYTES: '65536', GATEWAY__TOKEN_BUFFER_FLUSH_MS: '0' };
+      await withAgent((agent) =>
+        withGateway(runtime, agent, limits, async (gateway) => {
+          const client = await connect(gateway.wsUrl(uniqueSession()));
+          try {
+            // A long request id on every one of thousands of tiny frames: several times the chunk's bytes.
+            const id = `r-${'x'.repeat(120)}-${uniqueRequest()}`;
+            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 20_000, size: 1, delay_ms: 0 }) });
+            expect(await client.terminal(id, 60_000)).toMatchObject({ type: 'done' });
+            expect(client.frameOf(id).filter((f) => f.type === 'token')).toHaveLength(20_000);
+            expect(gateway.logs.some((l) => l.msg === 'slow consumer: closing')).toBe(false);
+          } finally {
+            await client.close();
           }
         }),
       );
