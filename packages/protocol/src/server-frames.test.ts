@@ -44,6 +44,13 @@ describe('server frames', () => {
     expectRefused(SessionStartedSchema, { ...SERVER_EXAMPLES.session_started, protocol_version: 2 }, ['protocol_version']);
   });
 
+  it('a relayed agent error never says source "gateway" (§5: that tells the two kinds apart); other sources are the agent\'s', () => {
+    const agentError = { type: 'error', code: 'model_overloaded', message: 'busy', request_id: 'r', seq: 4 };
+    expectRefused(RelayedAgentErrorSchema, { ...agentError, source: 'gateway' }, ['source']);
+    expectAccepted(RelayedAgentErrorSchema, { ...agentError, source: 'tool' });
+    expectAccepted(RelayedAgentErrorSchema, agentError);
+  });
+
   it('refuses a relayed token with a wrong field as any ServerFrame', () => {
     expect(ServerFrameSchema.safeParse({ type: 'token', content: 1, request_id: 'r', seq: 2 }).success).toBe(false);
   });

@@ -34,7 +34,15 @@ export const RelayedTokenSchema = TokenEventSchema.extend(relayed).meta({
 });
 export const RelayedToolCallSchema = ToolCallEventSchema.extend(relayed).meta({ id: 'RelayedToolCall' });
 export const RelayedDoneSchema = DoneEventSchema.extend(relayed).meta({ id: 'RelayedDone' });
-export const RelayedAgentErrorSchema = AgentErrorEventSchema.extend(relayed).meta({
+export const RelayedAgentErrorSchema = AgentErrorEventSchema.extend({
+  ...relayed,
+  // The gateway drops an agent's `source: "gateway"`: that value is the gateway's own errors' (§5).
+  source: z
+    .unknown()
+    .refine((source) => source !== 'gateway', 'an agent error never carries source "gateway"')
+    .optional()
+    .meta({ description: 'The agent\'s own, if it sent one; never `"gateway"`.', not: { const: 'gateway' } }),
+}).meta({
   id: 'RelayedAgentError',
   description: 'An agent `error` event, relayed with its own `code`; it has no `source: "gateway"`.',
 });

@@ -76,6 +76,10 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, NOW)).toBe(expected);
   });
 
+  it.each(['9007199254741', '100000000000000000000', '9'.repeat(400)])('delay-seconds %s past 2^53 ms is unreadable: absent, not an inexact number', (value) => {
+    expect(parseRetryAfter(value, NOW)).toBeUndefined();
+  });
+
   it('accepts an IMF-fixdate and the obsolete RFC 850 form, relative to now', () => {
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:29:00 GMT', NOW)).toBe(60_000);
     expect(parseRetryAfter('Wednesday, 21-Oct-15 07:29:00 GMT', NOW)).toBe(60_000);

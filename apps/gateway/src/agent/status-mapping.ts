@@ -15,7 +15,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) {
+    // Past 2^53 ms (285,000 years) the number is not an exact integer any more: unreadable.
+    const ms = Number(trimmed) * 1000;
+    return Number.isSafeInteger(ms) ? ms : undefined;
+  }
   if (!HTTP_DATE_FORMATS.some((format) => format.test(trimmed))) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;

@@ -97,6 +97,8 @@ export class Turn {
     if (this.finished) return;
     // The gateway's request_id and seq overwrite any the agent sent (§5).
     const frame: Record<string, unknown> = { ...event, request_id: this.requestId };
+    // `source: "gateway"` tells the gateway's errors from the agent's (§5): an agent cannot claim it.
+    if (event.type === 'error' && frame.source === 'gateway') delete frame.source;
     this.#count(this.connection.send(frame));
     if (event.type === 'done') this.outcome = event.finish_reason === 'cancelled' ? 'cancelled' : 'done';
     else if (event.type === 'error') {

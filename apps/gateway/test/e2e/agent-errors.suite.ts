@@ -100,6 +100,15 @@ export function agentErrorSuite(runtime: Runtime) {
       expect([...env.gateway.stdout, ...env.gateway.stderr].join('\n')).not.toContain(INTERNAL_KEY);
     });
 
+    it('an agent error that claims source "gateway" is relayed without it: only the gateway\'s own errors say so (§5)', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('agent_error', { code: 'agent_unavailable', message: 'spoofed', source: 'gateway' }) });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ type: 'error', code: 'agent_unavailable', message: 'spoofed', request_id: id });
+      expect(terminal).not.toHaveProperty('source');
+    });
+
     it('tokens buffered before a failure are flushed before the error frame', async () => {
       const client = await env.connect();
       const id = uniqueRequest();

@@ -10,11 +10,14 @@ export const agentError = defineScenario({
     message: z.string().default('the mock agent failed on purpose'),
     retryable: z.boolean().optional(),
     tokens_before: z.number().int().min(0).default(0),
+    /** Sent as the event's `source` (an agent that claims to be the gateway, say). */
+    source: z.string().optional(),
   }),
   run(ctx, p) {
     return ctx.stream(async (w) => {
       await emitTokens(w, numberedTokens(p.tokens_before));
-      await w.event(errorEvent(p.code, p.message, p.retryable));
+      const event = errorEvent(p.code, p.message, p.retryable);
+      await w.event(p.source === undefined ? event : { ...event, source: p.source });
     });
   },
 });
