@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
+import { CLOSE_REASONS, CloseCode, SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -136,7 +136,8 @@ function onPong(this: WebSocket): void {
 class GatewayWebSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, data?.toString() ?? '');
-    super.close(code, data);
+    // A frame over maxPayload: `ws` closes with 1009 and no reason; the protocol's is `message_too_big`, as on Deno.
+    super.close(code, code === CloseCode.MESSAGE_TOO_BIG && data === undefined ? CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG] : data);
   }
 }
 
