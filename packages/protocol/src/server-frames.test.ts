@@ -51,6 +51,13 @@ describe('server frames', () => {
     expectAccepted(RelayedAgentErrorSchema, agentError);
   });
 
+  it('an agent event of type pong or session_started, relayed with its request_id, is not taken for the gateway\'s own frame', () => {
+    expectRefused(WSPongSchema, { type: 'pong', seq: 5, request_id: 'r' }, ['request_id']);
+    expectRefused(SessionStartedSchema, { ...SERVER_EXAMPLES.session_started, request_id: 'r' }, ['request_id']);
+    expectAccepted(RelayedUnknownEventSchema, { type: 'pong', seq: 5, request_id: 'r' });
+    expectAccepted(RelayedUnknownEventSchema, { type: 'session_started', seq: 5, request_id: 'r' });
+  });
+
   it('refuses a relayed token with a wrong field as any ServerFrame', () => {
     expect(ServerFrameSchema.safeParse({ type: 'token', content: 1, request_id: 'r', seq: 2 }).success).toBe(false);
   });

@@ -16,17 +16,29 @@ import { GATEWAY_ERROR_CODES, GATEWAY_ERROR_RETRYABLE, GatewayErrorCodeSchema, t
 // Gateway → IDE (protocol.md §5). Every frame carries `seq`; every frame of a
 // turn carries its `request_id`.
 
+const relayed = { request_id: RequestIdSchema, seq: SeqSchema };
+
+/**
+ * The gateway's own frames of a connection carry no `request_id`. An agent
+ * event of the same type (§4 forwards unknown types unchanged) is relayed
+ * with its turn's `request_id`: a `RelayedUnknownEvent`, never taken for these.
+ */
+const noRequestId = z
+  .unknown()
+  .refine(() => false, 'never present on this frame')
+  .optional()
+  .meta({ description: 'Never present: an agent event of this type is relayed with its turn’s `request_id` (RelayedUnknownEvent).', not: {} });
+
 export const SessionStartedSchema = z
   .looseObject({
     type: z.literal('session_started'),
     seq: SeqSchema,
     session_id: SessionIdSchema,
     protocol_version: z.literal(PROTOCOL_VERSION),
+    request_id: noRequestId,
   })
   .meta({ id: 'SessionStarted', description: 'The first frame of every connection.' });
 export type SessionStarted = z.infer<typeof SessionStartedSchema>;
-
-const relayed = { request_id: RequestIdSchema, seq: SeqSchema };
 
 export const RelayedTokenSchema = TokenEventSchema.extend(relayed).meta({
   id: 'RelayedToken',
@@ -111,7 +123,7 @@ export const GatewayErrorFrameSchema = z
 export type GatewayErrorFrame = z.infer<typeof GatewayErrorFrameSchema>;
 
 export const WSPongSchema = z
-  .looseObject({ type: z.literal('pong'), seq: SeqSchema, id: z.string().optional() })
+  .looseObject({ type: z.literal('pong'), seq: SeqSchema, id: z.string().optional(), request_id: noRequestId })
   .meta({ id: 'WSPong', description: 'Answer to `ping`, with the same `id`.' });
 export type WSPong = z.infer<typeof WSPongSchema>;
 
