@@ -20,6 +20,8 @@ export interface AppDeps {
   requestTarget?: RequestTarget;
   /** Sockets open before the next request is handled (runtime/node): no place is held for an accepted upgrade. */
   opensAtOnce?: boolean;
+  /** Sockets let go of but still open in the runtime (Deno): they count under MAX_CONNECTIONS. */
+  lingeringSockets?: () => number;
   authenticate?: Authenticate;
 }
 

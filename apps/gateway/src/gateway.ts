@@ -20,6 +20,8 @@ export interface RuntimePieces {
   opensAtOnce?: boolean;
   /** A request header as sent, where the runtime's Request does not keep it so (Node's upgrades). */
   header?: HeaderOf;
+  /** Sockets the gateway has let go of that the runtime still holds open (Deno cannot destroy one). */
+  lingeringSockets?: () => number;
   /** How the agent is called; the global `fetch` when absent. */
   fetch?: AgentFetch;
 }
@@ -50,6 +52,7 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     upgrade: runtime.upgrade,
     ...(runtime.requestTarget ? { requestTarget: runtime.requestTarget } : {}),
     ...(runtime.opensAtOnce ? { opensAtOnce: true } : {}),
+    ...(runtime.lingeringSockets ? { lingeringSockets: runtime.lingeringSockets } : {}),
     ...(authenticate ? { authenticate } : {}),
   });
   return { app, sessions, metrics, agent };

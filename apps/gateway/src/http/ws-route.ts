@@ -29,6 +29,8 @@ export interface WsRouteDeps {
   requestTarget?: RequestTarget;
   /** Sockets open (or fail) before the next request is handled (Node): no place is held for them. */
   opensAtOnce?: boolean;
+  /** Sockets let go of but still open in the runtime (Deno): they count under MAX_CONNECTIONS. */
+  lingeringSockets?: () => number;
   authenticate?: Authenticate;
 }
 
@@ -88,7 +90,7 @@ export function createWsHandler(deps: WsRouteDeps) {
 
   const accept = (c: Context, sessionId: string): Response | Promise<Response> => {
     if (deps.sessions.shuttingDown) return refuse(new GatewayError('shutting_down', 'the gateway is shutting down'), c);
-    if (deps.sessions.openConnections + opening.count >= deps.config.maxConnections) {
+    if (deps.sessions.openConnections + opening.count + (deps.lingeringSockets?.() ?? 0) >= deps.config.maxConnections) {
       return refuse(new GatewayError('server_busy', 'the gateway has too many open connections; try again later'), c);
     }
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {

@@ -38,7 +38,9 @@ const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
  */
 export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const idleTimeout = (2 * opts.wsPingIntervalMs) / 1000;
+  const lingering = { count: 0 };
   return {
+    lingeringSockets: () => lingering.count,
     upgrade: (c, handler) => {
       // Without `Connection: Upgrade` this is a plain GET (RFC 9110 §7.8), as Node sees it: 426.
       if (!/(^|,)\s*upgrade\s*(,|$)/i.test(c.req.header('connection') ?? '')) {
@@ -61,7 +63,7 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
       }
       const { response, socket } = upgraded;
       socket.binaryType = 'arraybuffer';
-      const adapter = new DenoClientSocket(socket, handler, opts.maxMessageBytes);
+      const adapter = new DenoClientSocket(socket, handler, opts.maxMessageBytes, lingering);
       for (const type of SOCKET_EVENTS) socket.addEventListener(type, adapter);
       return response;
     },
@@ -75,11 +77,14 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
 class DenoClientSocket implements ClientSocket, EventListenerObject {
   #closed = false;
   #refusing = false;
+  /** Given up by the gateway (`terminate`) but still open in Deno: counted in `lingering` until it closes. */
+  #lingering = false;
 
   constructor(
     private readonly raw: WebSocket,
     private readonly handler: SocketHandler,
     private readonly maxMessageBytes: number,
+    private readonly lingering: { count: number },
   ) {}
 
   handleEvent(event: Event): void {
@@ -98,6 +103,10 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
         return this.handler.message(data as string | ArrayBuffer);
       }
       case 'close': {
+        if (this.#lingering) {
+          this.#lingering = false;
+          this.lingering.count--;
+        }
         const { code, reason } = event as CloseEvent;
         // Deno reports a connection dropped without a close frame as 0; RFC 6455 §7.1.5 (and `ws`) say 1006.
         return this.#reportClose(code === 0 ? 1006 : code, reason);
@@ -120,6 +129,12 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
       if (this.raw.readyState === WebSocket.OPEN) this.raw.close(CloseCode.GOING_AWAY, CLOSE_REASONS[CloseCode.GOING_AWAY]);
     } catch {
       // closing already
+    }
+    // Its buffers and its TCP connection stay until Deno closes it: it still takes a place under
+    // GATEWAY__MAX_CONNECTIONS, so clients that never read cannot pile such sockets up without bound.
+    if (!this.#lingering && this.raw.readyState !== WebSocket.CLOSED) {
+      this.#lingering = true;
+      this.lingering.count++;
     }
     // 1006: gone without a completed closing handshake (RFC 6455 §7.1.5); never sent on the wire.
     this.#reportClose(1006, '');

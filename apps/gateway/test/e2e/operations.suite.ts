@@ -496,6 +496,46 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('a slow consumer the gateway gave up on holds its place under MAX_CONNECTIONS until its connection is gone', async () => {
+      const env = { GATEWAY__MAX_CONNECTIONS: '1', GATEWAY__MAX_BUFFERED_BYTES: '65536', GATEWAY__SLOW_CLIENT_TIMEOUT: '0.2' };
+      await withAgent((agent) =>
+        withGateway(runtime, agent, env, async (gateway) => {
+          const sessionId = uniqueSession();
+          const ws = new WebSocket(gateway.wsUrl(sessionId));
+          try {
+            await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+            socket.pause();
+            ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: uniqueRequest(), ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) }));
+            // Closed 1008, then given up 5 s later (the close never completes: the client does not read).
+            await gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId, 15_000);
+            if (runtime === 'node') {
+              // Destroyed: its place is free at once.
+              const next = await connect(gateway.wsUrl(uniqueSession()));
+              await next.close();
+              return;
+            }
+            // Deno cannot destroy it: until the client lets go, it still holds buffers and a TCP connection.
+            expect((await refusedUpgrade(gateway.wsUrl(uniqueSession()))).status).toBe(503);
+            ws.terminate();
+            // Deno reports the closed connection in its own time: no event reaches the test, so it asks again.
+            for (let attempt = 0; ; attempt++) {
+              try {
+                const next = await connect(gateway.wsUrl(uniqueSession()));
+                await next.close();
+                break;
+              } catch (error) {
+                if (attempt >= 100) throw error;
+                await new Promise((resolve) => setTimeout(resolve, 50));
+              }
+            }
+          } finally {
+            ws.terminate();
+          }
+        }),
+      );
+    }, 30_000);
+
     it('pings every WS_PING_INTERVAL and drops a client that stops answering', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__WS_PING_INTERVAL: '0.2' }, async (gateway) => {
