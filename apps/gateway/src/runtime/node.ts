@@ -201,6 +201,7 @@ export function serveNode(
     clientTracking: false,
     maxPayload: opts.maxMessageBytes,
     perMessageDeflate: false,
+    allowSynchronousEvents: false,
     WebSocket: GatewayWebSocket,
   });
   // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
