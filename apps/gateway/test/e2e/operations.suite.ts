@@ -700,22 +700,15 @@ export function operationsSuite(runtime: Runtime) {
       ['GATEWAY__TOKEN_BUFFER_MAX_CHARS', '1.5'],
       ['GATEWAY__LOG_LEVEL', 'loud'],
       ['GATEWAY__AGENT_URL', 'ftp://x'],
-    ])('a bad %s stops start-up with a non-zero exit naming it', async (name, value) => {
-      const result = await runGatewayExpectingFailure(runtime, { [name]: value });
-      expect(result.code).not.toBe(0);
-      expect(result.stderr + result.stdout).toContain(name);
-      expect(result.stdout).not.toContain('"msg":"listening"');
-    });
-
-    it.each([
+      ['GATEWAY__AGENT_URL', 'http://127.0.0.1:1/?x=1'],
       ['GATEWAY__CLIENT_JWT_SECRET', '   '],
       ['GATEWAY__ALLOWED_ORIGINS', '  '],
       ['GATEWAY__INTERNAL_API_KEY', 'ключ-sekret'],
-      ['GATEWAY__AGENT_URL', 'http://127.0.0.1:1/?x=1'],
-    ])('%s set to %j stops start-up naming it, never repeating a secret', async (name, value) => {
+    ])('%s set to %j stops start-up with a non-zero exit naming it, never repeating a secret', async (name, value) => {
       const result = await runGatewayExpectingFailure(runtime, { [name]: value });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain(name);
+      expect(result.stdout).not.toContain('"msg":"listening"');
       expect(result.stderr + result.stdout).not.toContain('sekret');
     });
 
