@@ -11,6 +11,16 @@ import { closedPort } from './agent-errors.suite.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** Stops reading the client's socket, then starts a turn that streams far more than the loopback buffers hold. */
+function pauseAndFlood(ws: WebSocket, requestId: string, tokens = FLOOD_TOKENS): import('node:net').Socket {
+  const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+  socket.pause();
+  ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: requestId, ...scenario('tokens', tokens) }));
+  return socket;
+}
+
+const FLOOD_TOKENS = { count: 100_000, size: 500, delay_ms: 0 };
+
 const rssBytes = (pid: number) => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match![1]) * 1024;
@@ -337,10 +347,8 @@ export function operationsSuite(runtime: Runtime) {
           try {
             const id = uniqueRequest();
             // Far more than the loopback socket buffers hold, so the agent must block.
-            const tokens = { count: 100_000, size: 500, delay_ms: 0 };
-            const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
-            socket.pause();
-            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', tokens) });
+            const tokens = FLOOD_TOKENS;
+            const socket = pauseAndFlood(client.ws, id, tokens);
             const record = await agentRequest(agent, byRequestId(id));
             // Twice the agent timeout: a pause the gateway made must not count as agent silence.
             // (An absence has no event to await, so this one wait is on the clock.)
@@ -364,9 +372,7 @@ export function operationsSuite(runtime: Runtime) {
           const client = await connect(gateway.wsUrl(uniqueSession()));
           try {
             const id = uniqueRequest();
-            const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
-            socket.pause();
-            client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) });
+            const socket = pauseAndFlood(client.ws, id);
             await agentRequest(agent, byRequestId(id));
             // Time for the loopback buffers to fill and the turn to stop reading (no event tells when).
             await new Promise((resolve) => setTimeout(resolve, 500));
@@ -391,10 +397,8 @@ export function operationsSuite(runtime: Runtime) {
           const ws = new WebSocket(gateway.wsUrl(sessionId));
           try {
             await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
-            socket.pause();
             const id = uniqueRequest();
-            ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) }));
+            pauseAndFlood(ws, id);
             await agentRequest(agent, byRequestId(id));
             // Time for the loopback buffers to fill and the turn to stop reading (no event tells when).
             await new Promise((resolve) => setTimeout(resolve, 500));
@@ -504,9 +508,7 @@ export function operationsSuite(runtime: Runtime) {
           const ws = new WebSocket(gateway.wsUrl(sessionId));
           try {
             await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-            const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
-            socket.pause();
-            ws.send(JSON.stringify({ type: 'user_message', content: 'go', request_id: uniqueRequest(), ...scenario('tokens', { count: 100_000, size: 500, delay_ms: 0 }) }));
+            pauseAndFlood(ws, uniqueRequest());
             // Closed 1008, then given up 5 s later (the close never completes: the client does not read).
             await gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId, 15_000);
             if (runtime === 'node') {
