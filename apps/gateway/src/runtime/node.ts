@@ -201,6 +201,8 @@ export function serveNode(
     clientTracking: false,
     maxPayload: opts.maxMessageBytes,
     perMessageDeflate: false,
+    // One client frame per socket and turn of the event loop: a client flooding frames must not hold the
+    // others back (ws would handle every frame of each read at once, and libuv reads a busy socket 32 times).
     allowSynchronousEvents: false,
     WebSocket: GatewayWebSocket,
   });
