@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
 import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
 import { GatewayError } from '../errors.ts';
-import { agentPoolOptions, createNodeAgentFetch } from './node-agent-fetch.ts';
+import { agentPoolOptions, createNodeAgentFetch, nodeBodyReader, READ_WITHOUT_YIELD_BYTES } from './node-agent-fetch.ts';
 
 const message = (id: string, scenario: unknown): AgentMessage => ({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario } });
 
@@ -95,5 +96,27 @@ describe('createNodeAgentFetch', () => {
       for (const socket of fill) socket.destroy();
       child.kill();
     }
+  });
+
+  it('lets the event loop take a turn between chunks of a body that arrives faster than it is read', async () => {
+    // As undici does: each read below the highWaterMark pulls the next chunk at once, from what
+    // libuv read of a busy socket in one poll (up to 2 MiB).
+    const chunk = Buffer.alloc(READ_WITHOUT_YIELD_BYTES, 'a');
+    let left = 16;
+    const body = new Readable({ highWaterMark: READ_WITHOUT_YIELD_BYTES, read() { this.push(left-- > 0 ? chunk : null); } });
+    const reader = nodeBodyReader(body);
+    let reads = 0;
+    let readsBeforeTurn: number | undefined;
+    setImmediate(() => (readsBeforeTurn = reads));
+    let bytes = 0;
+    for (;;) {
+      const result = await reader.read();
+      if (result.done) break;
+      reads++;
+      bytes += result.value.byteLength;
+    }
+    expect(bytes).toBe(16 * READ_WITHOUT_YIELD_BYTES);
+    // Without the turn, all 16 chunks were read before any other callback ran.
+    expect(readsBeforeTurn).toBe(1);
   });
 });

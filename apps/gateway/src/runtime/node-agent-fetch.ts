@@ -100,7 +100,7 @@ function toResponse(status: number, headers: Record<string, string | string[] | 
       },
     },
     body: {
-      getReader: () => (reader ??= readerOf(body)),
+      getReader: () => (reader ??= nodeBodyReader(body)),
       cancel: async () => {
         body.destroy();
       },
@@ -109,15 +109,27 @@ function toResponse(status: number, headers: Record<string, string | string[] | 
 }
 
 /**
+ * Bytes one body may hand over without waiting before its reader lets the
+ * event loop take a turn. libuv reads a busy socket up to 32 times in one
+ * poll (2 MiB), and every read the gateway makes of the body pulls more of
+ * that from undici at once: without a turn, an agent streaming as fast as
+ * it can held every other session and `/health` back for 200–400 ms.
+ */
+export const READ_WITHOUT_YIELD_BYTES = 64 * 1024;
+
+/**
  * Pulls the body: each `read()` takes everything the stream has buffered
  * (at most its highWaterMark), so a burst of events is one chunk. While
  * nobody reads, the socket is not read either (TCP slows the agent). Lighter
  * than the stream's async iterator: no async generator, one promise per wait.
+ * Past `READ_WITHOUT_YIELD_BYTES` read without waiting, the next read waits
+ * for one `setImmediate`, so other sockets are served between its chunks.
  */
-function readerOf(body: Readable): AgentBodyReader {
+export function nodeBodyReader(body: Readable): AgentBodyReader {
   let wake: (() => void) | undefined;
   let ended = false;
   let failure: Error | undefined;
+  let sinceYield = 0;
   const notify = () => {
     const resolve = wake;
     wake = undefined;
@@ -140,11 +152,19 @@ function readerOf(body: Readable): AgentBodyReader {
   const waitForData = () => new Promise<void>((resolve) => (wake = resolve));
   return {
     read: async () => {
+      if (sinceYield >= READ_WITHOUT_YIELD_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       for (;;) {
         const chunk = body.read() as Buffer | null;
-        if (chunk !== null) return { done: false, value: chunk };
+        if (chunk !== null) {
+          sinceYield += chunk.byteLength;
+          return { done: false, value: chunk };
+        }
         if (failure !== undefined) throw failure;
         if (ended) return { done: true };
+        sinceYield = 0;
         await waitForData();
       }
     },
