@@ -7,8 +7,14 @@ interface JobBase {
   target: TargetKind;
   /** Bounds every wait of the client; it exits by itself after it. */
   timeoutMs: number;
-  /** A smaller unmeasured pass first, so JIT warm-up is not measured. */
+  /** A smaller unmeasured pass first, so JIT warm-up is not measured; its wrong answers count like any other. */
   warmup: boolean;
+  /**
+   * After the measured pass (outside the measured window): how long the
+   * client keeps listening before it counts the wrong answers, so a frame
+   * that comes after a session's last terminal frame is one of them.
+   */
+  graceMs: number;
   label: string;
 }
 
@@ -20,7 +26,7 @@ export const turnsWarmup = (sessions: number, turns: number) => ({ sessions, tur
 
 export type Job =
   | (JobBase & { kind: 'stream'; sessions: number; tokens: number; size: number; rounds: number })
-  | (JobBase & { kind: 'latency'; sessions: number; intervalMs: number; durationMs: number })
+  | (JobBase & { kind: 'latency'; sessions: number; intervalMs: number; durationMs: number; /** The agent stamps its ticks (`LatencySink.stamped`). */ stamped: boolean })
   | (JobBase & { kind: 'turns'; sessions: number; turns: number; tokens: number; size: number })
   | (JobBase & { kind: 'idle'; target: 'ws'; sockets: number; concurrency: number; gateway: boolean });
 
@@ -81,6 +87,8 @@ export interface IdleOpened {
 
 export type ClientMessage =
   | { event: 'ready' }
+  /** The measured pass is over: the measured window ends here; the result follows after `graceMs`. */
+  | { event: 'measured' }
   | { event: 'opened'; opened: IdleOpened }
   | { event: 'result'; result: StreamResult | LatencyResult | TurnsResult | (FailureReport & { kind: 'idle'; opened: IdleOpened; still_open: number }) }
   | { event: 'fatal'; message: string };

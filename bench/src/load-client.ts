@@ -59,10 +59,23 @@ async function closeSessions(sessions: Session[]): Promise<void> {
   await Promise.all(sessions.map((s) => s.close()));
 }
 
-function failuresOf(sessions: Session[]): Failures {
+function failuresOf(sessions: Session[], warmup = new Failures()): Failures {
   const all = new Failures();
+  all.merge(warmup);
   for (const s of sessions) all.merge(s.failures);
   return all;
+}
+
+/**
+ * The measured pass is over: the orchestrator closes the measured window,
+ * and the client keeps listening for `job.graceMs` (a frame after a terminal
+ * frame is a wrong answer, and the last turn of a session has no next one to
+ * show it), then counts what every session got wrong, warm-up included.
+ */
+async function afterPass(sessions: Session[], warmup: Failures): Promise<Failures> {
+  say({ event: 'measured' });
+  await new Promise((resolve) => setTimeout(resolve, job.graceMs));
+  return failuresOf(sessions, warmup);
 }
 
 /**
@@ -108,7 +121,7 @@ async function streamPass(sessions: Session[], tokens: number, size: number, rou
 
 async function latencyPass(sessions: Session[], intervalMs: number, durationMs: number) {
   const scenario: Scenario = { name: 'ticks', interval_ms: intervalMs, duration_ms: durationMs };
-  const latencies: LatencySink = { all: [], steady: [], steadyFromTick: Math.ceil(STEADY_AFTER_MS / intervalMs) };
+  const latencies: LatencySink = { all: [], steady: [], steadyFromTick: Math.ceil(STEADY_AFTER_MS / intervalMs), stamped: job.kind === 'latency' && job.stamped };
   const start = performance.now();
   await Promise.all(sessions.map((s, i) => s.turn(`ticks-${i}`, scenario, durationMs + turnTimeout(), latencies)));
   return { duration: performance.now() - start, latencies };
@@ -134,6 +147,7 @@ async function main(): Promise<void> {
   const run = `${job.label}-${process.pid}`;
   let warmupP99: number | undefined;
   if (job.kind === 'idle') return runIdle(job, say, command);
+  const warmup = new Failures();
 
   if (job.warmup) {
     // Warm-up: the JIT of every process optimizes the paths it will run. The stream
@@ -149,7 +163,10 @@ async function main(): Promise<void> {
       await turnsPass(warm, LATENCY_WARMUP_TURNS, 5, 4);
     }
     if (job.kind === 'turns') await turnsPass(warm, turnsWarmup(job.sessions, job.turns).turns, job.tokens, job.size);
+    await new Promise((resolve) => setTimeout(resolve, job.graceMs));
     await closeSessions(warm);
+    // A fast wrong answer in the warm-up is still a wrong answer.
+    warmup.merge(failuresOf(warm), 'warm-up: ');
   }
   const sessions = await openSessions(run, job.sessions);
   say({ event: 'ready' });
@@ -157,13 +174,13 @@ async function main(): Promise<void> {
 
   if (job.kind === 'stream') {
     const pass = await streamPass(sessions, job.tokens, job.size, job.rounds);
-    const failures = failuresOf(sessions);
+    const failures = await afterPass(sessions, warmup);
     say({ event: 'result', result: { kind: 'stream', ...pass, failures: failures.count, failure_samples: failures.messages } });
     return closeSessions(sessions);
   }
   if (job.kind === 'latency') {
     const { duration, latencies } = await latencyPass(sessions, job.intervalMs, job.durationMs);
-    const failures = failuresOf(sessions);
+    const failures = await afterPass(sessions, warmup);
     const s = summarize(latencies.all);
     const steady = summarize(latencies.steady);
     const result: LatencyResult = {
@@ -187,7 +204,7 @@ async function main(): Promise<void> {
     return closeSessions(sessions);
   }
   const { duration, latencies } = await turnsPass(sessions, job.turns, job.tokens, job.size);
-  const failures = failuresOf(sessions);
+  const failures = await afterPass(sessions, warmup);
   const s = summarize(latencies);
   const result: TurnsResult = {
     kind: 'turns',

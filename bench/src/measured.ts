@@ -10,6 +10,8 @@ interface MeasuredBase {
   window: WindowStats;
   saturated: string;
   saturation_detail: string;
+  /** Outside load in the window, or a machine busy before it: the window's figures, and any verdict on them, are suspect. */
+  suspect: boolean;
   failures: number;
   failure_samples: string[];
 }

@@ -19,6 +19,13 @@ export interface BenchOptions {
   latency: { sessions: number; intervalMs: number; durationMs: number };
   turns: { sessions: number; turns: number; tokens: number; size: number };
   idle: { sockets: number; concurrency: number; holdMs: number; settleMs: number };
+  /**
+   * After each pass, outside the measured window, the load client listens
+   * this long before it counts wrong answers (a frame after a terminal
+   * frame). Full: past the gateway's 1 s drain of an agent body after its
+   * terminal event. Quick: many token-buffer flushes.
+   */
+  graceMs: number;
 }
 
 const FULL = {
@@ -26,6 +33,7 @@ const FULL = {
   latency: { sessions: 100, intervalMs: 20, durationMs: 4000 },
   turns: { sessions: 20, turns: 200, tokens: 5, size: 4 },
   idle: { sockets: 10_000, concurrency: 200, holdMs: 3000, settleMs: 1000 },
+  graceMs: 1100,
 };
 
 const QUICK = {
@@ -33,6 +41,7 @@ const QUICK = {
   latency: { sessions: 20, intervalMs: 20, durationMs: 1500 },
   turns: { sessions: 10, turns: 40, tokens: 5, size: 4 },
   idle: { sockets: 1000, concurrency: 100, holdMs: 800, settleMs: 300 },
+  graceMs: 250,
 };
 
 export const USAGE = `pnpm bench [--quick] [--runtimes node,deno] [--workloads stream,latency,turns,idle]
@@ -70,6 +79,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     latency: { ...base.latency },
     turns: { ...base.turns },
     idle: { ...base.idle },
+    graceMs: base.graceMs,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;

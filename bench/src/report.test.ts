@@ -7,13 +7,13 @@ const stream = (charsPerS: number): StreamMeasured => ({ chars_per_s: charsPerS,
 const turns = (turnsPerS: number): TurnsMeasured =>
   ({ turns_per_s: turnsPerS, agent_connections: 20, failures: 0, result: { p50_ms: 1, p99_ms: 2 } }) as unknown as TurnsMeasured;
 
-const idle = (asRead: number, collected: number, stillOpen = 10_000): IdleMeasured =>
+const idle = (asRead: number, collected: number, stillOpen = 10_000, requested = 10_000): IdleMeasured =>
   ({
     rss_per_socket_kib: asRead,
     rss_per_socket_collected_kib: collected,
     still_open: stillOpen,
     failures: 0,
-    opened: { requested: 10_000, opened: stillOpen, refused: 0, errors: 0, open_ms: 3000 },
+    opened: { requested, opened: stillOpen, refused: 0, errors: 0, open_ms: 3000 },
   }) as unknown as IdleMeasured;
 
 const turnsRow = (results: Results) => buildRows(results, ['node'], []).find((r) => r.figure === 'turns/s')!;
@@ -68,5 +68,32 @@ describe('report', () => {
     expect(table(5999)).toContain('| stream | content chars/s | 10000 | 5999 | 0.5999 | ≥ 0.6 × DIRECT | FAIL |');
     expect(table(6000)).toContain('| stream | content chars/s | 10000 | 6000 | 0.60 | ≥ 0.6 × DIRECT | pass |');
     expect(table(7000)).toContain('| stream | content chars/s | 10000 | 7000 | 0.70 | ≥ 0.6 × DIRECT | pass |');
+  });
+
+  it('marks a verdict that rests on a window with outside load: pass? and FAIL?', () => {
+    const suspect = (m: TurnsMeasured) => ({ ...m, suspect: true }) as TurnsMeasured;
+    const render = (results: Results) => renderTables(buildRows(results, ['node'], []), ['node'], []);
+    expect(render({ turns: { direct: turns(1000), node: suspect(turns(500)) } })).toContain('| turns | turns/s | 1000 | 500 | 0.50 | ≥ 0.4 × DIRECT | pass? |');
+    // DIRECT's window counts as much as the gateway's.
+    expect(render({ turns: { direct: suspect(turns(1000)), node: turns(300) } })).toContain('| 0.30 | ≥ 0.4 × DIRECT | FAIL? |');
+    expect(render({ turns: { direct: turns(1000), node: turns(500) } })).toContain('| 0.50 | ≥ 0.4 × DIRECT | pass |');
+  });
+
+  it('shows counts as whole numbers', () => {
+    const table = renderTables(buildRows({ turns: { direct: turns(1000), node: turns(500) } }, ['node'], []), ['node'], []);
+    expect(table).toContain('| turns | TCP connections to the agent | 20 | 20 |');
+    expect(table).toContain('| turns | wrong answers | 0 | 0 |');
+  });
+
+  it('misses the idle target when fewer sockets than it asks for were opened', () => {
+    const row = (requested: number, idleSockets: number) =>
+      buildRows({ idle: { 'bare-node': idle(5, 3, requested, requested), node: idle(6, 4, requested, requested) } }, [], ['node'], idleSockets).find(
+        (r) => r.figure === 'sockets held',
+      )!;
+    expect(row(10_000, 10_000).pass.node).toBe(true);
+    expect(row(5_000, 10_000).pass.node).toBe(false);
+    expect(row(5_000, 10_000).target).toBe('all 10,000');
+    // A quick run asks for what it opened.
+    expect(row(1_000, 0).pass.node).toBe(true);
   });
 });

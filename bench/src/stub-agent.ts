@@ -88,8 +88,10 @@ function streamTicks(res: ServerResponse, intervalMs: number, durationMs: number
       res.end(DONE);
       return;
     }
-    // `emitted_at` is read just before the write, as the mock agent's `ticks` does.
-    res.write(`data: {"type":"tick","n":${n},"emitted_at":${epochNow()}}\n\n`);
+    // `emitted_at` is read just before the write, as the mock agent's `ticks` does;
+    // `stamp` lets the client check that it arrives as emitted (turn-check.ts).
+    const emittedAt = epochNow();
+    res.write(`data: {"type":"tick","n":${n},"emitted_at":${emittedAt},"stamp":"${n}:${emittedAt}"}\n\n`);
     n++;
     // Scheduled from the start, so delays do not add up.
     timer = setTimeout(tick, Math.max(0, start + n * intervalMs - epochNow()));

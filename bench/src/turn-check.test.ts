@@ -69,4 +69,17 @@ describe('TurnCheck', () => {
     gap.finish();
     expect(gap.failures.messages).toEqual(['r: tick n=2 where 1 was due']);
   });
+
+  it('with stamped ticks, a tick whose emitted_at differs from its stamp is a wrong answer', () => {
+    const twoTicks = { name: 'ticks', interval_ms: 20, duration_ms: 40 } as const;
+    const latencies = { all: [] as number[], steady: [] as number[], steadyFromTick: 0, stamped: true };
+    const check = new TurnCheck('r', twoTicks, latencies);
+    check.event({ type: 'tick', n: 0, emitted_at: 1000.5, stamp: '0:1000.5' }, 1002);
+    // Re-stamped on the way: its latency would look better than it was.
+    check.event({ type: 'tick', n: 1, emitted_at: 1021.9, stamp: '1:1020.5' }, 1022);
+    check.event({ type: 'done', finish_reason: 'stop' }, 1023);
+    check.finish();
+    expect(check.failures.messages).toEqual(['r: tick n=1 with emitted_at 1021.9, stamped "1:1020.5" by the agent']);
+    expect(latencies.all).toEqual([1.5]);
+  });
 });

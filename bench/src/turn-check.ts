@@ -14,9 +14,10 @@ export class Failures {
     if (this.messages.length < MAX_KEPT) this.messages.push(message);
   }
 
-  merge(other: Failures): void {
+  /** Adds `other`'s failures, their messages with `prefix`. */
+  merge(other: Failures, prefix = ''): void {
     this.count += other.count;
-    for (const m of other.messages) if (this.messages.length < MAX_KEPT) this.messages.push(m);
+    for (const m of other.messages) if (this.messages.length < MAX_KEPT) this.messages.push(`${prefix}${m}`);
   }
 }
 
@@ -25,6 +26,12 @@ export interface LatencySink {
   all: number[];
   steady: number[];
   steadyFromTick: number;
+  /**
+   * The agent stamps each tick with `stamp: "<n>:<emitted_at>"` (the bench's
+   * stub does): a tick whose `emitted_at` does not match it was re-stamped or
+   * altered on the way, and its latency would be a fast wrong answer.
+   */
+  stamped?: boolean;
 }
 
 /**
@@ -75,6 +82,9 @@ export class TurnCheck {
         if (n !== this.#nextTick) this.failures.add(`${this.requestId}: tick n=${String(n)} where ${this.#nextTick} was due`);
         if (typeof n === 'number') this.#nextTick = n + 1;
         if (typeof emittedAt !== 'number') return this.failures.add(`${this.requestId}: tick without emitted_at`);
+        if (this.latencies?.stamped && frame.stamp !== `${String(n)}:${emittedAt}`) {
+          return this.failures.add(`${this.requestId}: tick n=${String(n)} with emitted_at ${emittedAt}, stamped ${JSON.stringify(frame.stamp)} by the agent`);
+        }
         if (this.latencies) {
           const latency = receivedAt - emittedAt;
           this.latencies.all.push(latency);

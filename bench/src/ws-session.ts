@@ -17,7 +17,13 @@ export class WsSession {
     readonly sessionId: string,
     private readonly socket: WebSocket,
   ) {
-    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.#closed = new Promise((resolve) =>
+      socket.once('close', (code: number, reason: Buffer) => {
+        // A turn in flight ends now, as a failure: it is not left to wait out its timeout.
+        this.#endTurn(`the socket closed (${code} ${String(reason)}) before the terminal frame`);
+        resolve();
+      }),
+    );
   }
 
   /** Opens the socket and waits for `session_started`. */
@@ -66,8 +72,18 @@ export class WsSession {
       };
       this.#turn = { check, resolve: done };
       const sentAt = epochNow();
+      if (this.socket.readyState !== WebSocket.OPEN) return this.#endTurn('the socket is closed');
       this.socket.send(userMessageFrame(requestId, scenario));
     });
+  }
+
+  /** Ends the turn in flight, if any, with `why` as its failure. */
+  #endTurn(why: string): void {
+    const turn = this.#turn;
+    if (turn === undefined) return;
+    this.#turn = undefined;
+    turn.check.failures.add(`${turn.check.requestId}: ${why}`);
+    turn.resolve();
   }
 
   close(): Promise<void> {

@@ -37,6 +37,7 @@ try {
     url: server.url.replace(/^http/, 'ws'),
     label: `idle-timeline-${kindArg}`,
     warmup: false,
+    graceMs: 0,
     timeoutMs: (seconds + 120) * 1000,
     sockets,
     concurrency: 200,
