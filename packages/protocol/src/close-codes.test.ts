@@ -6,6 +6,7 @@ describe('close codes', () => {
     expect(CloseCode).toEqual({
       NORMAL: 1000,
       GOING_AWAY: 1001,
+      INVALID_PAYLOAD: 1007,
       POLICY_VIOLATION: 1008,
       MESSAGE_TOO_BIG: 1009,
       INTERNAL_ERROR: 1011,

@@ -136,8 +136,10 @@ function onPong(this: WebSocket): void {
 class GatewayWebSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, data?.toString() ?? '');
-    // A frame over maxPayload: `ws` closes with 1009 and no reason; the protocol's is `message_too_big`, as on Deno.
-    super.close(code, code === CloseCode.MESSAGE_TOO_BIG && data === undefined ? CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG] : data);
+    // `ws` closes a frame over maxPayload with 1009, and a text frame that is not UTF-8 with 1007, with no
+    // reason; the protocol's are `message_too_big` (as on Deno) and `invalid_payload`.
+    const own = code === CloseCode.MESSAGE_TOO_BIG || code === CloseCode.INVALID_PAYLOAD;
+    super.close(code, own && data === undefined ? CLOSE_REASONS[code] : data);
   }
 }
 

@@ -369,6 +369,21 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
 
+    it('a text frame that is not UTF-8: 1007 invalid_payload on Node; on Deno the connection is dropped, 1006', async () => {
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket');
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 101 /);
+        // FIN + text, masked with a zero key, two bytes that are not UTF-8.
+        socket.write(Buffer.from([0x81, 0x80 | 2, 0, 0, 0, 0, 0xff, 0xfe]));
+        await once(socket, 'close');
+        const close = closeOf(received());
+        if (runtime === 'node') expect(close).toEqual({ code: 1007, reason: 'invalid_payload' });
+        else expect(close?.code ?? 1006).toBe(1006);
+      } finally {
+        socket.destroy();
+      }
+    });
+
     it('a GET on /ws/{id} that is not a complete WebSocket handshake gets a JSON error, not a crash', async () => {
       const { get } = await import('node:http');
       for (const headers of [{}, { upgrade: 'websocket' }]) {
@@ -449,6 +464,11 @@ function textFramesOf(frames: Buffer): string[] {
 
 /** The code of the first close frame among unmasked server frames (RFC 6455 §5.2), if any. */
 function closeCodeOf(frames: Buffer): number | undefined {
+  return closeOf(frames)?.code;
+}
+
+/** The code and reason of the first close frame among unmasked server frames, if any. */
+function closeOf(frames: Buffer): { code: number; reason: string } | undefined {
   for (let at = 0; at + 2 <= frames.length; ) {
     const opcode = frames[at]! & 0x0f;
     let length = frames[at + 1]! & 0x7f;
@@ -460,7 +480,9 @@ function closeCodeOf(frames: Buffer): number | undefined {
       length = Number(frames.readBigUInt64BE(payload));
       payload += 8;
     }
-    if (opcode === 0x8) return length >= 2 ? frames.readUInt16BE(payload) : 1005;
+    if (opcode === 0x8) {
+      return length >= 2 ? { code: frames.readUInt16BE(payload), reason: frames.subarray(payload + 2, payload + length).toString() } : { code: 1005, reason: '' };
+    }
     at = payload + length;
   }
   return undefined;
