@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { NotFoundResponse } from '@agent-gateway/protocol';
 import type { AgentClient } from './agent/agent-client.ts';
 import type { GatewayConfig } from './config.ts';
 import { GatewayError, toErrorFrame } from './errors.ts';
@@ -43,7 +44,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createDocumentRoutes());
   app.get('/ws', ws);
   app.get('/ws/*', ws);
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } satisfies NotFoundResponse, 404));
   app.onError((error, c) => {
     log.error('request failed', { method: c.req.method, path: c.req.path, error });
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);

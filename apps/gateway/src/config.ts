@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMITS } from '@agent-gateway/protocol';
 import { redactUrl } from './observability/logger.ts';
 
 // One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
@@ -219,8 +220,8 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     agentStreamTimeoutMs: ms(e.GATEWAY__AGENT_STREAM_TIMEOUT ?? 60),
     tokenBufferFlushMs: e.GATEWAY__TOKEN_BUFFER_FLUSH_MS ?? 16,
     tokenBufferMaxChars: e.GATEWAY__TOKEN_BUFFER_MAX_CHARS ?? 512,
-    maxQueuedMessages: e.GATEWAY__MAX_QUEUED_MESSAGES ?? 16,
-    maxMessageBytes: e.GATEWAY__MAX_MESSAGE_BYTES ?? 1_048_576,
+    maxQueuedMessages: e.GATEWAY__MAX_QUEUED_MESSAGES ?? DEFAULT_LIMITS.max_queued_messages,
+    maxMessageBytes: e.GATEWAY__MAX_MESSAGE_BYTES ?? DEFAULT_LIMITS.max_message_bytes,
     maxEventBytes: e.GATEWAY__MAX_EVENT_BYTES ?? 8_388_608,
     maxBufferedBytes: e.GATEWAY__MAX_BUFFERED_BYTES ?? 1_048_576,
     slowClientTimeoutMs: ms(e.GATEWAY__SLOW_CLIENT_TIMEOUT ?? 30),

@@ -8,3 +8,4 @@ export * from './parse.ts';
 export * from './sse.ts';
 export * from './tools.ts';
 export * from './http.ts';
+export * from './limits.ts';

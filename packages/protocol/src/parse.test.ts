@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAgentEvent, parseClientMessage } from './parse.ts';
+import { parseAgentEvent, parseClientMessage, parseServerFrame } from './parse.ts';
 
 // Inputs a socket or an upstream can deliver; none of them may throw.
 const ODD_INPUTS = [
@@ -163,5 +163,61 @@ describe('parseAgentEvent token fast path', () => {
     }
     if ((expected as { ok: boolean }).ok) expect(parsed).toEqual(expected);
     else expect(parsed.ok).toBe(false);
+  });
+});
+
+describe('parseServerFrame', () => {
+  const known = (frame: object) => {
+    const result = parseServerFrame(JSON.stringify(frame));
+    if (!result.ok) throw new Error(result.message);
+    return result;
+  };
+
+  it('classifies every frame the gateway sends, kept as received', () => {
+    const frames = [
+      { type: 'session_started', session_id: 's', protocol_version: 1, seq: 1 },
+      { type: 'token', content: 'hi', request_id: 'r', seq: 2, extra: [1] },
+      { type: 'tool_call', tool_call_id: 't', name: 'read_file', arguments: { path: 'a' }, request_id: 'r', seq: 3 },
+      { type: 'done', finish_reason: 'tool_calls', request_id: 'r', seq: 4 },
+      { type: 'error', code: 'queue_full', message: 'm', retryable: true, source: 'gateway', request_id: 'r', seq: 5 },
+      { type: 'error', code: 'llm_overloaded', message: 'm', retryable: true, request_id: 'r', seq: 6 },
+      { type: 'pong', id: 'p', seq: 7 },
+    ];
+    for (const frame of frames) {
+      const result = known(frame);
+      expect(result.known).toBe(true);
+      expect(result.frame).toEqual(frame);
+    }
+  });
+
+  it('an agent event named like a gateway frame is a relayed unknown event: it carries its turn’s request_id', () => {
+    for (const frame of [
+      { type: 'session_started', session_id: 'evil', protocol_version: 1, request_id: 'r', seq: 7 },
+      { type: 'pong', id: 'p', request_id: 'r', seq: 8 },
+      { type: 'progress', percent: 50, request_id: 'r', seq: 9 },
+    ]) {
+      const result = known(frame);
+      expect(result.known).toBe(false);
+      expect(result.frame).toEqual(frame);
+    }
+  });
+
+  it('an error is the gateway’s only with source "gateway", and then only with a gateway code and its retryable', () => {
+    expect(known({ type: 'error', code: 'agent_timeout', message: 'm', retryable: true, source: 'llm', request_id: 'r', seq: 1 }).known).toBe(true);
+    const wrong = parseServerFrame(JSON.stringify({ type: 'error', code: 'llm_overloaded', message: 'm', retryable: true, source: 'gateway', request_id: 'r', seq: 1 }));
+    expect(wrong).toMatchObject({ ok: false, error: 'invalid_message' });
+    const retryable = parseServerFrame(JSON.stringify({ type: 'error', code: 'queue_full', message: 'm', retryable: false, source: 'gateway', seq: 1 }));
+    expect(retryable).toMatchObject({ ok: false, error: 'invalid_message', message: expect.stringContaining('retryable') });
+  });
+
+  it('refuses what the gateway never sends, naming the field', () => {
+    expect(parseServerFrame('[1]')).toMatchObject({ ok: false, error: 'invalid_json' });
+    expect(parseServerFrame('{"type":"token","content":5,"request_id":"r","seq":1}')).toMatchObject({ ok: false, error: 'invalid_message', message: expect.stringContaining('content') });
+    expect(parseServerFrame('{"type":"progress","request_id":"r"}')).toMatchObject({ ok: false, error: 'invalid_message', message: expect.stringContaining('seq') });
+    expect(parseServerFrame('{"type":"session_started","session_id":"s","protocol_version":2,"seq":1}')).toMatchObject({ ok: false });
+  });
+
+  it('never throws', () => {
+    for (const input of ODD_INPUTS) expect(() => parseServerFrame(input)).not.toThrow();
   });
 });

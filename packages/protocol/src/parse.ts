@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import { ClientMessageSchema, type ClientMessage } from './client-frames.ts';
 import {
+  GatewayErrorFrameSchema,
+  RelayedAgentErrorSchema,
+  RelayedDoneSchema,
+  RelayedTokenSchema,
+  RelayedToolCallSchema,
+  RelayedUnknownEventSchema,
+  SessionStartedSchema,
+  WSPongSchema,
+  type KnownServerFrame,
+  type RelayedUnknownEvent,
+} from './server-frames.ts';
+import {
   AgentErrorEventSchema,
   DoneEventSchema,
   TokenEventSchema,
@@ -132,4 +144,52 @@ export function parseAgentEvent(data: string): ParsedAgentEvent {
   }
   // As received, not the schema's copy (see parseClientMessage).
   return { ok: true, known: true, event: json.value as KnownAgentEvent };
+}
+
+export type ParsedServerFrame =
+  | { ok: true; known: true; frame: KnownServerFrame }
+  | { ok: true; known: false; frame: RelayedUnknownEvent }
+  | ParseFailure;
+
+/** The schema of a known frame `type`; `session_started` and `pong` only when the gateway sent them (no `request_id`). */
+function knownServerFrameSchema(frame: Record<string, unknown>): z.ZodType | undefined {
+  switch (frame.type) {
+    case 'token':
+      return RelayedTokenSchema;
+    case 'tool_call':
+      return RelayedToolCallSchema;
+    case 'done':
+      return RelayedDoneSchema;
+    case 'error':
+      return frame.source === 'gateway' ? GatewayErrorFrameSchema : RelayedAgentErrorSchema;
+    case 'session_started':
+      return Object.hasOwn(frame, 'request_id') ? undefined : SessionStartedSchema;
+    case 'pong':
+      return Object.hasOwn(frame, 'request_id') ? undefined : WSPongSchema;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Parses a gateway text frame on the IDE side. Never throws; extra fields are
+ * kept. `known: true` gives a `KnownServerFrame` that narrows on `type`.
+ * `known: false` is an agent event the protocol does not name, relayed
+ * unchanged (§4), including one that calls itself `session_started` or
+ * `pong`: it carries its turn's `request_id`, where the gateway's own frames
+ * of those types never do. An agent `error` is a `RelayedAgentError`, a
+ * gateway's (`source: "gateway"`) a `GatewayErrorFrame` (`isGatewayError`).
+ */
+export function parseServerFrame(text: string): ParsedServerFrame {
+  const json = parseJsonObject(text);
+  if (!json.ok) return json;
+  const frame = json.value;
+  const known = knownServerFrameSchema(frame);
+  const result = (known ?? RelayedUnknownEventSchema).safeParse(frame);
+  if (!result.success) {
+    const issues = toProtocolIssues(result.error);
+    return { ok: false, error: 'invalid_message', message: describe(issues), issues, raw: frame };
+  }
+  // As received, not the schema's copy (see parseClientMessage).
+  return known ? { ok: true, known: true, frame: frame as KnownServerFrame } : { ok: true, known: false, frame: frame as RelayedUnknownEvent };
 }

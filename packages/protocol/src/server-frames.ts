@@ -69,6 +69,29 @@ export type RelayedDone = DoneEvent & Relayed;
 export type RelayedAgentError = AgentErrorEvent & Relayed;
 export type RelayedUnknownEvent = { type: string; [key: string]: unknown } & Relayed;
 
+/**
+ * What the gateway puts in an error's `details`, by code. Loose: a later
+ * gateway may add fields.
+ */
+export const GatewayErrorDetailsSchema = z
+  .looseObject({
+    issues: z
+      .array(z.looseObject({ path: z.array(z.unknown()).meta({ description: 'Keys (strings) and indexes (numbers).' }), message: z.string(), code: z.string() }))
+      .optional()
+      .meta({ description: '`invalid_message` (IDE frame) and `agent_protocol_error` (agent event): what is wrong, field by field.' }),
+    request_id: z
+      .unknown()
+      .optional()
+      .meta({ description: '`invalid_message`: the refused frame’s `request_id` when it cannot be the error’s own: invalid, or used by a live turn (§2).' }),
+    status: z.number().int().optional().meta({ description: 'Agent errors mapped from an HTTP answer (§5): the agent’s HTTP status.' }),
+    tool_call_id: z.string().optional().meta({ description: '`duplicate_tool_result`: the `tool_call_id` already answered.' }),
+    max_queued_messages: z.number().int().optional().meta({ description: '`queue_full`: the limit (`GATEWAY__MAX_QUEUED_MESSAGES`).' }),
+    max_event_bytes: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized event: `GATEWAY__MAX_EVENT_BYTES`.' }),
+    max_line_chars: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized line: the longest line the gateway reads, in characters.' }),
+  })
+  .meta({ id: 'GatewayErrorDetails', description: 'What the gateway adds to an error, by code.' });
+export type GatewayErrorDetails = z.infer<typeof GatewayErrorDetailsSchema>;
+
 const errorShape = {
   type: z.literal('error'),
   code: GatewayErrorCodeSchema,
@@ -76,7 +99,7 @@ const errorShape = {
   retryable: z.boolean(),
   source: z.literal('gateway'),
   request_id: RequestIdSchema.optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  details: GatewayErrorDetailsSchema.optional(),
   retry_after_ms: z.number().int().min(0).optional(),
 };
 
@@ -140,7 +163,20 @@ export const ServerFrameSchema = z
   ])
   .meta({ id: 'ServerFrame', description: 'Any frame the gateway sends to the IDE.' });
 
-/** Frames of known types; narrows on `type` (and on `source` for the two kinds of `error`). */
+/**
+ * The `type`s of the frames the protocol names (§5). An agent event of any
+ * other type is relayed as a `RelayedUnknownEvent`; so is one named
+ * `session_started` or `pong`, which carries its turn's `request_id` where the
+ * gateway's own never does. `parseServerFrame` tells them apart.
+ */
+export const SERVER_FRAME_TYPES = ['session_started', 'token', 'tool_call', 'done', 'error', 'pong'] as const;
+export type ServerFrameType = (typeof SERVER_FRAME_TYPES)[number];
+
+/**
+ * Frames of known types, as `parseServerFrame` classifies them: narrows on
+ * `type`; of the two kinds of `error`, `isGatewayError` narrows to the
+ * gateway's own (`source: "gateway"`).
+ */
 export type KnownServerFrame =
   | SessionStarted
   | RelayedToken

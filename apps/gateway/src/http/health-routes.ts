@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { HEALTH_OK, type ReadyResponse } from '@agent-gateway/protocol';
 import type { AgentClient } from '../agent/agent-client.ts';
 import type { GatewayConfig } from '../config.ts';
 import { loggers } from '../observability/logger.ts';
@@ -15,22 +16,23 @@ export interface HealthRouteDeps {
 /** `/health` (liveness, never calls the agent), `/ready` (probes the agent), `/metrics` (Prometheus). */
 export function createHealthRoutes({ config, agent, sessions, metrics }: HealthRouteDeps): Hono {
   const app = new Hono();
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', (c) => c.json(HEALTH_OK));
+  const ready = (status: ReadyResponse['status']): ReadyResponse => ({ status });
   const log = loggers.server();
   // Logged when the answer changes, not per probe: a load balancer asks every few seconds.
   let lastHealthy: boolean | undefined;
   app.get('/ready', async (c) => {
-    if (sessions.shuttingDown) return c.json({ status: 'shutting_down' }, 503);
+    if (sessions.shuttingDown) return c.json(ready('shutting_down'), 503);
     // A probe still out when shutdown starts is given up: it must not hold the exit (Deno's
     // server waits for every request) for up to REQUEST_TIMEOUT.
     const healthy = await agent.isHealthy(config.agentHealthPath, config.requestTimeoutMs, sessions.stopping);
-    if (sessions.shuttingDown) return c.json({ status: 'shutting_down' }, 503);
+    if (sessions.shuttingDown) return c.json(ready('shutting_down'), 503);
     if (healthy !== lastHealthy) {
       if (healthy) log.info('ready: the agent answers its health path', { path: config.agentHealthPath });
       else log.warn('not ready: the agent did not answer its health path with 2xx in time', { path: config.agentHealthPath, timeout_s: config.requestTimeoutMs / 1000 });
       lastHealthy = healthy;
     }
-    return healthy ? c.json({ status: 'ready' }) : c.json({ status: 'agent_unavailable' }, 503);
+    return healthy ? c.json(ready('ready')) : c.json(ready('agent_unavailable'), 503);
   });
   app.get('/metrics', async (c) => {
     const { body, contentType } = await metrics.render();

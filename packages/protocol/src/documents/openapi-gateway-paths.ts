@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { SessionIdSchema } from '../common.ts';
-import { HealthResponseSchema } from '../http.ts';
+import { HealthResponseSchema, NotFoundResponseSchema, ReadyResponseSchema } from '../http.ts';
 import { ErrorBodySchema } from '../server-frames.ts';
 import { errorBodyExample } from './examples.ts';
 
@@ -46,9 +46,19 @@ export function registerGatewayPaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       101: { description: 'Switching Protocols: the socket is open and `session_started` is its first frame.' },
-      400: jsonError('The session id is not one path segment of 1–128 characters of `[A-Za-z0-9._:-]`.', 'invalid_session_id'),
+      400: jsonError(
+        'The session id is not one path segment of 1–128 characters of `[A-Za-z0-9._:-]` (`invalid_session_id`); or the request is not ' +
+          'a WebSocket handshake the gateway can read: a bad `Sec-WebSocket-Key` or `-Version`, a malformed `Host` (`invalid_message`).',
+        'invalid_session_id',
+        'invalid_message',
+      ),
       401: jsonError('No token, or a malformed, badly signed or expired one, or one without a string `sid`.', 'unauthorized'),
       403: jsonError('`Origin` not allowed, or a token for another session.', 'forbidden'),
+      426: jsonError(
+        'Not an upgrade: no `Upgrade: websocket`, or no `Connection: Upgrade` (a proxy in front that drops hop-by-hop headers does this).',
+        'invalid_message',
+      ),
+      431: jsonError('Request headers over 16 KiB (Node; Deno answers its own 400 with no body past some 64 KiB).', 'invalid_message'),
       503: jsonError('Shutting down, or too many open sockets.', 'shutting_down', 'server_busy'),
     },
   });
@@ -69,8 +79,14 @@ export function registerGatewayPaths(registry: OpenAPIRegistry): void {
     operationId: 'ready',
     summary: 'Readiness',
     responses: {
-      200: { description: "The agent's health path (`GATEWAY__AGENT_HEALTH_PATH`) answered 2xx within `GATEWAY__REQUEST_TIMEOUT`." },
-      503: { description: 'The agent is not ready, or the gateway is shutting down.' },
+      200: {
+        description: "The agent's health path (`GATEWAY__AGENT_HEALTH_PATH`) answered 2xx within `GATEWAY__REQUEST_TIMEOUT`.",
+        content: { 'application/json': { schema: ReadyResponseSchema, example: { status: 'ready' } } },
+      },
+      503: {
+        description: 'The agent is not ready (`agent_unavailable`), or the gateway is shutting down (`shutting_down`).',
+        content: { 'application/json': { schema: ReadyResponseSchema, example: { status: 'agent_unavailable' } } },
+      },
     },
   });
 

@@ -1,7 +1,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV32 } from '@asteasolutions/zod-to-openapi';
 import { DOCUMENT_VERSION, GATEWAY_SERVER } from './document-info.ts';
+import { NotFoundResponseSchema } from '../http.ts';
 import type { JsonObject } from './json.ts';
-import { namedSchemas } from './named-schemas.ts';
+import { namedSchemas, schemaId } from './named-schemas.ts';
 import { registerAgentPath } from './openapi-agent-path.ts';
 import { registerGatewayPaths } from './openapi-gateway-paths.ts';
 
@@ -31,6 +32,11 @@ export function buildOpenApiDocument(): JsonObject {
   const registry = new OpenAPIRegistry();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) registry.registerComponent('securitySchemes', name, scheme);
   registerGatewayPaths(registry);
+  // Any other method or path: the gateway's 404.
+  registry.registerComponent('responses', 'NotFound', {
+    description: 'A method and path the gateway does not serve.',
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaId(NotFoundResponseSchema)}` } } },
+  });
   registerAgentPath(registry);
   // Every named schema becomes a component, so that `$ref`s written by hand
   // (the SSE item schema) resolve and client generators get the frame types.
