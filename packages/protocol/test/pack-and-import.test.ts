@@ -15,7 +15,7 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(packageDir, 'node_modules', '.bin', 'tsc');
 
 const CONSUMER_MJS = `
-import { CloseCode, parseAgentEvent, parseClientMessage } from '@agent-gateway/protocol';
+import { CloseCode, DEFAULT_LIMITS, parseAgentEvent, parseClientMessage, parseServerFrame } from '@agent-gateway/protocol';
 import { buildAsyncApiDocument } from '@agent-gateway/protocol/documents';
 import openapi from '@agent-gateway/protocol/generated/openapi.json' with { type: 'json' };
 
@@ -24,6 +24,8 @@ const event = parseAgentEvent('{"type":"token","content":5}');
 console.log(JSON.stringify({
   frame,
   eventOk: event.ok,
+  server: parseServerFrame('{"type":"pong","id":"p","request_id":"r","seq":3}'),
+  limit: DEFAULT_LIMITS.max_message_bytes,
   close: CloseCode.SESSION_TAKEN_OVER,
   asyncapi: buildAsyncApiDocument().asyncapi,
   openapi: openapi.openapi,
@@ -31,7 +33,7 @@ console.log(JSON.stringify({
 `;
 
 const CONSUMER_TS = `
-import { CloseCode, parseClientMessage, type KnownServerFrame } from '@agent-gateway/protocol';
+import { CloseCode, parseClientMessage, parseServerFrame, type KnownServerFrame } from '@agent-gateway/protocol';
 import { buildOpenApiDocument } from '@agent-gateway/protocol/documents';
 
 const parsed = parseClientMessage('{"type":"ping"}');
@@ -41,6 +43,8 @@ if (parsed.ok && parsed.message.type === 'tool_result') {
 }
 export const describeFrame = (frame: KnownServerFrame): string =>
   frame.type === 'token' ? frame.content : frame.type === 'done' ? frame.finish_reason : frame.type;
+const received = parseServerFrame('{}');
+if (received.ok && received.known) console.log(describeFrame(received.frame));
 const takenOver: 4001 = CloseCode.SESSION_TAKEN_OVER;
 const doc: { [key: string]: unknown } = buildOpenApiDocument();
 // @ts-expect-error -- proves the types resolved: with \`any\` this line would not be an error.
@@ -93,6 +97,8 @@ describe('the packed package', () => {
       expect(JSON.parse(stdout)).toEqual({
         frame: { ok: true, message: { type: 'tool_result', tool_call_id: 'c1', result: null, x: 1 } },
         eventOk: false,
+        server: { ok: true, known: false, frame: { type: 'pong', id: 'p', request_id: 'r', seq: 3 } },
+        limit: 1_048_576,
         close: 4001,
         asyncapi: '3.0.0',
         openapi: '3.2.0',
@@ -108,5 +114,15 @@ describe('the packed package', () => {
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
+  });
+
+  it('refuses to be packed by npm, whose tarball would point at src/ files it does not ship', { timeout: 60_000 }, async () => {
+    // npm reads its user agent from npm_config_user_agent, which `pnpm exec` running this test sets.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')));
+    const failure = await run('npm', ['pack', '--dry-run'], { cwd: packageDir, env }).then(
+      () => undefined,
+      (error: { stderr?: string }) => error.stderr ?? String(error),
+    );
+    expect(failure).toContain('pack it with `pnpm pack`');
   });
 });
