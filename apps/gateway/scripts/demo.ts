@@ -6,14 +6,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { CloseCode, isGatewayError, parseServerFrame, type KnownServerFrame } from '@agent-gateway/protocol';
 
 const workspace = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const gatewayUrl = (process.env.GATEWAY_URL ?? 'ws://localhost:8000').replace(/^http/, 'ws').replace(/\/$/, '');
 const packageManager = (JSON.parse(await readFile(join(workspace, 'package.json'), 'utf8')) as { packageManager: string }).packageManager;
 const sessionId = `demo-${Date.now().toString(36)}`;
 const prompts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['Please read package.json', 'list files in apps'];
-
-type Frame = { type: string; seq: number; request_id?: string; [key: string]: unknown };
 
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -53,31 +52,41 @@ ws.on('error', (error) => {
 });
 
 let promptIndex = 0;
+let toolResults = 0;
 let answer = '';
+// Every turn names its own request_id: the IDE then knows every id the gateway answers with.
 const sendPrompt = () => {
   const content = prompts[promptIndex++]!;
   answer = '';
   console.log(`\n${bold('IDE  →')} user_message: ${JSON.stringify(content)}`);
-  ws.send(JSON.stringify({ type: 'user_message', content }));
+  ws.send(JSON.stringify({ type: 'user_message', content, request_id: `prompt-${promptIndex}` }));
 };
 
 ws.on('message', async (data) => {
-  const frame = JSON.parse(data.toString()) as Frame;
-  console.log(dim(`  ← ${JSON.stringify(frame)}`));
+  const received = parseServerFrame(data.toString());
+  if (!received.ok) {
+    console.log(`${bold('unexpected frame:')} ${received.message}`);
+    return;
+  }
+  console.log(dim(`  ← ${JSON.stringify(received.frame)}`));
+  // An agent event of a type the protocol does not name: shown, nothing to do.
+  if (received.known) await onFrame(received.frame);
+});
+
+async function onFrame(frame: KnownServerFrame): Promise<void> {
   switch (frame.type) {
     case 'session_started':
       console.log(`${bold('connected')} session ${sessionId}`);
       sendPrompt();
       break;
     case 'token':
-      answer += String(frame.content);
+      answer += frame.content;
       break;
     case 'tool_call': {
-      const { tool_call_id, name } = frame as Frame & { tool_call_id: string; name: string };
-      const args = (frame.arguments ?? {}) as Record<string, unknown>;
+      const { tool_call_id, name, arguments: args } = frame;
       const outcome = await runTool(name, args);
       console.log(`${bold('IDE  →')} tool_result for ${name}(${JSON.stringify(args)})${outcome.is_error ? ' (error)' : ''}`);
-      ws.send(JSON.stringify({ type: 'tool_result', tool_call_id, ...outcome }));
+      ws.send(JSON.stringify({ type: 'tool_result', tool_call_id, request_id: `tool-${++toolResults}`, ...outcome }));
       break;
     }
     case 'done':
@@ -85,13 +94,13 @@ ws.on('message', async (data) => {
       answer = '';
       if (frame.finish_reason === 'tool_calls') break;
       if (promptIndex < prompts.length) sendPrompt();
-      else ws.close(1000);
+      else ws.close(CloseCode.NORMAL);
       break;
     case 'error':
-      console.log(`${bold('error:')} ${frame.code}: ${frame.message}`);
-      ws.close(1000);
+      console.log(`${bold(isGatewayError(frame) ? 'gateway error:' : 'agent error:')} ${frame.code}: ${frame.message}`);
+      ws.close(CloseCode.NORMAL);
       process.exitCode = 1;
       break;
   }
-});
+}
 ws.on('close', () => console.log(`\n${bold('closed')}`));
