@@ -2,27 +2,41 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor } from './redact.ts';
 
 describe('createRedactor', () => {
-  it('is undefined without a secret, so frames and lines cost nothing more', () => {
-    expect(createRedactor({ internalApiKey: undefined, clientJwtSecret: undefined })).toBeUndefined();
+  it('is undefined without an internal API key, so frames and lines cost nothing more', () => {
+    expect(createRedactor({ internalApiKey: undefined })).toBeUndefined();
   });
 
-  it('replaces each secret in string values, also where JSON escapes it, longest first', () => {
-    const stringify = createRedactor({ internalApiKey: 'k"e\\y-1', clientJwtSecret: 'k"e\\y-1-and-more' })!;
-    expect(stringify({ message: 'k"e\\y-1 then k"e\\y-1-and-more', nested: ['x k"e\\y-1'] })).toBe(
-      '{"message":"[REDACTED] then [REDACTED]","nested":["x [REDACTED]"]}',
+  it('replaces the key in string values, also where JSON escapes it', () => {
+    const stringify = createRedactor({ internalApiKey: 'k"e\\y-1' })!;
+    expect(stringify({ message: 'k"e\\y-1 then k"e\\y-1k"e\\y-1', nested: ['x k"e\\y-1'] })).toBe(
+      '{"message":"[REDACTED] then [REDACTED][REDACTED]","nested":["x [REDACTED]"]}',
     );
   });
 
-  it('never touches names, numbers or the JSON itself, however short the secret', () => {
-    const stringify = createRedactor({ internalApiKey: '1', clientJwtSecret: 'type' })!;
-    const frame = { type: 'pong', id: 'a1b', seq: 12, typed: true };
-    const text = stringify(frame);
-    expect(JSON.parse(text)).toEqual({ type: 'pong', id: 'a[REDACTED]b', seq: 12, typed: true });
+  it('replaces the key in property names too', () => {
+    const stringify = createRedactor({ internalApiKey: 'ikey-SECRET' })!;
+    const text = stringify({ type: 'tool_call', arguments: { 'ikey-SECRET': 'as a name', headers: { 'x-internal-api-key': 'ikey-SECRET' } } });
+    expect(text).not.toContain('ikey-SECRET');
+    expect(JSON.parse(text)).toEqual({ type: 'tool_call', arguments: { '[REDACTED]': 'as a name', headers: { 'x-internal-api-key': '[REDACTED]' } } });
   });
 
-  it('leaves text without a secret as JSON.stringify writes it', () => {
-    const stringify = createRedactor({ internalApiKey: 'secret-key', clientJwtSecret: undefined })!;
+  it('keeps a name such as __proto__ a name, and what toJSON gives', () => {
+    const stringify = createRedactor({ internalApiKey: 'key-1' })!;
+    const value = JSON.parse('{"__proto__":{"a":"key-1"},"when":null}') as Record<string, unknown>;
+    value.when = new Date(0);
+    expect(stringify(value)).toBe('{"__proto__":{"a":"[REDACTED]"},"when":"1970-01-01T00:00:00.000Z"}');
+  });
+
+  it('never touches numbers or the JSON itself, however short the key', () => {
+    const stringify = createRedactor({ internalApiKey: '1' })!;
+    const frame = { type: 'pong', id: 'a1b', seq: 12, typed: true };
+    expect(JSON.parse(stringify(frame))).toEqual({ type: 'pong', id: 'a[REDACTED]b', seq: 12, typed: true });
+  });
+
+  it('leaves text without the key as JSON.stringify writes it', () => {
+    const stringify = createRedactor({ internalApiKey: 'secret-key' })!;
     const frame = { type: 'token', content: 'secret-ke', seq: 3 };
     expect(stringify(frame)).toBe(JSON.stringify(frame));
+    expect(stringify(undefined)).toBe(undefined);
   });
 });

@@ -5,34 +5,39 @@ export const REDACTED = '[REDACTED]';
 /** Serializes `value` (as `JSON.stringify`), its secrets taken out. */
 export type RedactingStringify = (value: unknown) => string;
 
+/** Below this length a secret also turns up in ordinary text: start-up warns (server-lifecycle.ts). */
+export const SHORT_SECRET_CHARS = 16;
+
 /**
- * Takes the gateway's secrets out of every frame and log line (protocol.md
- * §1: none ever contains the internal API key). An agent may echo the key it
- * was sent; the gateway relays agent text as is and writes it into its logs,
- * so the last step before the wire and the log looks. The JSON text is
- * searched first (for each secret as a JSON string escapes it): only when one
- * is there is the value serialized again with the secret replaced in its
- * string values, so names, numbers and the JSON itself stay whole however
- * short a secret is. A secret split across frames (an echo streamed as
+ * Takes the internal API key out of every frame and log line (protocol.md §1:
+ * none ever contains it). It is the one secret the gateway sends anywhere:
+ * an agent may echo it, and the gateway relays agent text as is and writes
+ * it into its logs, so the last step before the wire and the log looks.
+ * (The client JWT secret is never sent, so nothing can echo it.) The JSON
+ * text is searched first, for the key as a JSON string escapes it: only a
+ * value that holds it is serialized again, with the key replaced in every
+ * string, property names included; numbers and the JSON itself stay whole
+ * however short a key is. A key split across frames (an echo streamed as
  * several tokens) is in none of them whole, and stays as sent.
- * Undefined when there is no secret to look for.
+ * Undefined when there is no key to look for.
  */
-export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey' | 'clientJwtSecret'>): RedactingStringify | undefined {
-  // Longest first: a secret that contains another is replaced whole.
-  const secrets = [config.internalApiKey, config.clientJwtSecret]
-    .filter((secret): secret is string => secret !== undefined && secret !== '')
-    .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return undefined;
-  const escaped = secrets.map((secret) => JSON.stringify(secret).slice(1, -1));
-  const replacer = (_key: string, value: unknown) => {
-    if (typeof value !== 'string') return value;
-    let text = value;
-    for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join(REDACTED);
-    return text;
+export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): RedactingStringify | undefined {
+  const secret = config.internalApiKey;
+  if (secret === undefined || secret === '') return undefined;
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  const hide = (text: string) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text);
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return hide(value);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value === null || typeof value !== 'object') return value;
+    const copy: Record<string, unknown> = {};
+    // defineProperty: a name such as `__proto__` stays a name.
+    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hide(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
+    return copy;
   };
   return (value) => {
     const text = JSON.stringify(value);
-    for (const form of escaped) if (text.includes(form)) return JSON.stringify(value, replacer);
-    return text;
+    // Parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
+    return text !== undefined && text.includes(escaped) ? JSON.stringify(clean(JSON.parse(text))) : text;
   };
 }
