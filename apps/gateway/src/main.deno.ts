@@ -51,6 +51,8 @@ runServer({
   onSignal: (handler) => {
     Deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
     Deno.addSignalListener('SIGINT', () => handler('SIGINT'));
+    // A dropped terminal or SSH session: drain, as for SIGTERM, not die mid-turn.
+    Deno.addSignalListener('SIGHUP', () => handler('SIGHUP'));
   },
   exit: (code) => Deno.exit(code),
   log: loggers.server(),

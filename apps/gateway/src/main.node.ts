@@ -34,6 +34,8 @@ runServer({
   onSignal: (handler) => {
     process.on('SIGTERM', () => handler('SIGTERM'));
     process.on('SIGINT', () => handler('SIGINT'));
+    // A dropped terminal or SSH session: drain, as for SIGTERM, not die mid-turn.
+    process.on('SIGHUP', () => handler('SIGHUP'));
   },
   exit: (code) => process.exit(code),
   log: loggers.server(),

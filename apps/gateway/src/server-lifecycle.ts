@@ -1,6 +1,10 @@
 import type { GatewayConfig } from './config.ts';
 import type { Gateway } from './gateway.ts';
 import { loggers, type Logger } from './observability/logger.ts';
+import { SHORT_SECRET_CHARS } from './observability/redact.ts';
+
+/** RFC 7518 §3.2: an HS256 key of at least the hash's size. */
+const HS256_MIN_SECRET_BYTES = 32;
 
 export interface LifecycleOptions {
   config: GatewayConfig;
@@ -29,7 +33,7 @@ export function listenFailure(error: unknown, host: string, port: number): strin
 }
 
 /**
- * After listening: graceful shutdown on SIGTERM/SIGINT (§8), exiting 0 once
+ * After listening: graceful shutdown on SIGTERM/SIGINT/SIGHUP (§8), exiting 0 once
  * every socket is closed, then the `listening` line (protocol.md §10) and start-up warnings.
  */
 export function runServer(opts: LifecycleOptions): void {
@@ -54,8 +58,37 @@ export function runServer(opts: LifecycleOptions): void {
         },
       );
   });
-  loggers.lifecycle().info('listening', { url: opts.url, runtime: opts.runtime, agent_url: config.agentUrl });
-  if (config.clientJwtSecret === undefined && config.allowedOrigins === undefined) {
+  const clientAuth = [...(config.clientJwtSecret !== undefined ? ['jwt'] : []), ...(config.allowedOrigins !== undefined ? ['origins'] : [])];
+  loggers.lifecycle().info('listening', {
+    url: opts.url,
+    runtime: opts.runtime,
+    agent_url: config.agentUrl,
+    client_auth: clientAuth,
+    internal_api_key: config.internalApiKey === undefined ? 'unset' : 'set',
+  });
+  // What this deployment enforces, secrets left out: an operator checks it here, not in the environment.
+  loggers.lifecycle().info('configuration', {
+    max_connections: config.maxConnections,
+    max_message_bytes: config.maxMessageBytes,
+    max_queued_messages: config.maxQueuedMessages,
+    max_event_bytes: config.maxEventBytes,
+    max_buffered_bytes: config.maxBufferedBytes,
+    agent_stream_timeout_s: config.agentStreamTimeoutMs / 1000,
+    request_timeout_s: config.requestTimeoutMs / 1000,
+    slow_client_timeout_s: config.slowClientTimeoutMs / 1000,
+    ws_ping_interval_s: config.wsPingIntervalMs / 1000,
+    shutdown_grace_s: config.shutdownGraceMs / 1000,
+    token_buffer_flush_ms: config.tokenBufferFlushMs,
+    token_buffer_max_chars: config.tokenBufferMaxChars,
+    log_level: config.logLevel,
+  });
+  if (clientAuth.length === 0) {
     log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
+  }
+  if (config.clientJwtSecret !== undefined && new TextEncoder().encode(config.clientJwtSecret).length < HS256_MIN_SECRET_BYTES) {
+    log.warn(`GATEWAY__CLIENT_JWT_SECRET is shorter than ${HS256_MIN_SECRET_BYTES} bytes, the least HS256 asks for (RFC 7518 §3.2): a short secret can be guessed, and tokens forged; use a long random one`);
+  }
+  if (config.internalApiKey !== undefined && config.internalApiKey.length < SHORT_SECRET_CHARS) {
+    log.warn(`GATEWAY__INTERNAL_API_KEY is shorter than ${SHORT_SECRET_CHARS} characters: it is taken out of every frame and log line that contains it, so a short key also rewrites ordinary text; use a long random one`);
   }
 }

@@ -605,6 +605,15 @@ export function operationsSuite(runtime: Runtime) {
       });
     });
 
+    it('SIGHUP (a dropped terminal) drains like SIGTERM and exits 0', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          expect(await gateway.stop('SIGHUP')).toBe(0);
+          expect(gateway.logs.find((l) => l.msg === 'signal received: draining')).toMatchObject({ signal: 'SIGHUP' });
+        }),
+      );
+    });
+
     it('SIGTERM: refuses upgrades with 503, lets the in-flight turn finish, closes 1001, exits 0', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__SHUTDOWN_GRACE: '10' }, async (gateway) => {
@@ -665,6 +674,28 @@ export function operationsSuite(runtime: Runtime) {
           expect(gateway.logs.filter((l) => l.msg === 'listening')).toHaveLength(1);
           expect(gateway.logs.some((l) => l.msg === 'connection opened')).toBe(false);
         }),
+      );
+    });
+
+    it('says at start which client checks are on and what the limits are, never a secret, and warns of short secrets', async () => {
+      await withAgent((agent) =>
+        withGateway(
+          runtime,
+          agent,
+          { GATEWAY__CLIENT_JWT_SECRET: 'short-jwt-secret', GATEWAY__INTERNAL_API_KEY: 'short-key', GATEWAY__MAX_QUEUED_MESSAGES: '3' },
+          async (gateway) => {
+            expect(gateway.logs.find((l) => l.msg === 'listening')).toMatchObject({ client_auth: ['jwt'], internal_api_key: 'set' });
+            expect(await gateway.waitForLog((l) => l.msg === 'configuration')).toMatchObject({ max_queued_messages: 3, max_message_bytes: 1_048_576, shutdown_grace_s: 10 });
+            await gateway.waitForLog((l) => String(l.msg).startsWith('GATEWAY__INTERNAL_API_KEY is shorter'));
+            const warnings = gateway.logs.filter((l) => l.level === 'warn').map((l) => String(l.msg));
+            expect(warnings).toEqual(
+              expect.arrayContaining([expect.stringMatching(/^GATEWAY__CLIENT_JWT_SECRET is shorter than 32 bytes/), expect.stringMatching(/^GATEWAY__INTERNAL_API_KEY is shorter than 16/)]),
+            );
+            const all = JSON.stringify(gateway.logs);
+            expect(all).not.toContain('short-jwt-secret');
+            expect(all).not.toContain('short-key');
+          },
+        ),
       );
     });
 
