@@ -7,7 +7,7 @@ import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
 import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
 import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
-import { AgentClient, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
+import { AgentClient, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
 
@@ -1077,5 +1077,23 @@ describe('AgentClient.isHealthy', () => {
         expect(await client(agent).isHealthy('/health', 200)).toBe(false);
       },
     );
+  });
+});
+
+describe('describeFetchError', () => {
+  it('gives the system error code where the runtime has one (Node)', () => {
+    expect(describeFetchError(new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:8001'), { code: 'ECONNREFUSED' }) }))).toBe('ECONNREFUSED');
+    expect(describeFetchError(Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }))).toBe('UND_ERR_SOCKET');
+  });
+
+  it.each([
+    ['client error (Connect): tcp connect error: Connection refused (os error 111)', 'ECONNREFUSED'],
+    ['client error (Connect): dns error: failed to lookup address information: Name or service not known', 'ENOTFOUND'],
+    ['client error (SendRequest): connection error: Connection reset by peer (os error 104)', 'ECONNRESET'],
+    ['client error (Connect): invalid peer certificate: UnknownIssuer', 'a TLS error'],
+    ['something new', 'the connection failed'],
+  ])('names Deno’s %j as %j, without its URL', (reason, expected) => {
+    const error = new TypeError(`error sending request for url (http://agent.internal:8001/agent/message/stream): ${reason}`);
+    expect(describeFetchError(error)).toBe(expected);
   });
 });

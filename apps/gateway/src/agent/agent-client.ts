@@ -277,12 +277,31 @@ async function drainBody(reader: AgentBodyReader, controller: AbortController): 
   }
 }
 
-function describeFetchError(error: unknown): string {
+/**
+ * Why a request to the agent failed, for the client: a system error code
+ * (Node's undici gives one) or the same words for Deno's fetch, whose
+ * messages name the agent's URL and resolver. The whole text goes to the
+ * turn's log line (`cause`), not to the client.
+ */
+export function describeFetchError(error: unknown): string {
   const own = (error as { code?: unknown })?.code;
   if (typeof own === 'string') return own;
   const cause = (error as { cause?: unknown })?.cause;
   const code = (cause as { code?: unknown })?.code;
   if (typeof code === 'string') return code;
-  if (cause instanceof Error) return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  const text = [error, cause].map((e) => (e instanceof Error ? e.message : e === undefined ? '' : String(e))).join(' ');
+  for (const [pattern, name] of FETCH_FAILURES) if (pattern.test(text)) return name;
+  return 'the connection failed';
 }
+
+/** Deno's fetch errors (hyper, rustls, its resolver) by what they say, as Node's codes name them. */
+const FETCH_FAILURES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/connection refused/i, 'ECONNREFUSED'],
+  [/dns error|failed to lookup|name or service not known|no address associated|nodename nor servname/i, 'ENOTFOUND'],
+  [/connection reset/i, 'ECONNRESET'],
+  [/timed out/i, 'ETIMEDOUT'],
+  [/network is unreachable|no route to host/i, 'ENETUNREACH'],
+  [/certificate|tls|ssl/i, 'a TLS error'],
+  [/are blocked/i, 'a port the runtime blocks'],
+  [/connection closed|unexpected eof|incomplete message|broken pipe/i, 'the connection closed'],
+];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from './logger.ts';
+import { describeCause, redactUrl } from './logger.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzIn0.c2lnbmF0dXJl';
 
@@ -30,5 +30,17 @@ describe('redactUrl', () => {
       expect(redactUrl(url)).not.toContain(JWT);
       expect(redactUrl(url)).toBe('http://h/ws/s?[REDACTED]');
     }
+  });
+});
+
+describe('describeCause', () => {
+  it('puts an error and its causes on one line, with their codes, credentials in URLs taken out', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8001'), { code: 'ECONNREFUSED' });
+    expect(describeCause(new TypeError('fetch failed', { cause }))).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:8001');
+    expect(describeCause(Object.assign(new Error('socket hang up'), { code: 'UND_ERR_SOCKET' }))).toBe('socket hang up (UND_ERR_SOCKET)');
+    expect(describeCause(new TypeError('error sending request for url (http://user:pw@agent:8001/x): refused'))).toBe(
+      'error sending request for url (http://[REDACTED]@agent:8001/x): refused',
+    );
+    expect(describeCause('plain')).toBe('plain');
   });
 });

@@ -31,7 +31,7 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
     msg,
   };
   for (const [key, value] of Object.entries(record.properties)) {
-    if (!(key in line)) line[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+    if (!(key in line)) line[key] = value instanceof Error ? describeError(value) : value;
   }
   return `${stringify(line)}\n`;
 }
@@ -70,4 +70,32 @@ export function redactUrl(url: string): string {
   if (end < queryEnd) out += queryEnd > end + 1 ? '?[REDACTED]' : '?';
   if (hash >= 0) out += hash === url.length - 1 ? '#' : '#[REDACTED]';
   return out;
+}
+
+/** An error as a log field: its name, message, `code` if any, stack, and its causes (three deep). */
+function describeError(error: Error, depth = 0): Record<string, unknown> {
+  const described: Record<string, unknown> = { name: error.name, message: error.message };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') described.code = code;
+  if (error.stack !== undefined) described.stack = error.stack;
+  const cause = error.cause;
+  if (cause instanceof Error && depth < 3) described.cause = describeError(cause, depth + 1);
+  else if (cause !== undefined && !(cause instanceof Error)) described.cause = String(cause);
+  return described;
+}
+
+/**
+ * What the runtime reported, on one line: the messages of an error and its
+ * causes, with their codes (`fetch failed: connect ECONNREFUSED 127.0.0.1:8001`).
+ * Credentials in a URL are taken out.
+ */
+export function describeCause(cause: unknown): string {
+  const parts: string[] = [];
+  for (let at = cause, depth = 0; at !== undefined && at !== null && depth < 4; depth++) {
+    const code = (at as { code?: unknown }).code;
+    const message = at instanceof Error ? at.message : String(at);
+    parts.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
+    at = at instanceof Error ? at.cause : undefined;
+  }
+  return parts.join(': ').replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1[REDACTED]@');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AgentClient } from '../agent/agent-client.ts';
 import { parseConfig } from '../config.ts';
+import { configureLogging } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { SessionManager } from './session-manager.ts';
@@ -39,5 +40,33 @@ describe('SessionManager', () => {
     const connection = sessions.open('early', raw);
     expect(raw.calls).toEqual(['send session_started']);
     sessions.closed(connection, 1000, '');
+  });
+
+  it('a bug of its own ends the turn with internal_error, logged at error with what was thrown, stack included', async () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    try {
+      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+      const agent = {
+        async *stream() {
+          throw new TypeError('cannot read properties of undefined', { cause: new RangeError('deeper') });
+        },
+      } as unknown as AgentClient;
+      const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics() });
+      const raw = socket();
+      const connection = sessions.open('bug', raw);
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
+      await expect.poll(() => lines.find((l) => l.msg === 'turn ended')).toBeDefined();
+      expect(raw.calls).toContain('send error');
+      expect(lines.find((l) => l.msg === 'turn ended')).toMatchObject({
+        level: 'error',
+        request_id: 'r1',
+        error_code: 'internal_error',
+        cause: { name: 'TypeError', message: 'cannot read properties of undefined', stack: expect.stringContaining('session-manager.test.ts'), cause: { name: 'RangeError', message: 'deeper' } },
+      });
+      sessions.closed(connection, 1000, '');
+    } finally {
+      configureLogging('error', () => undefined);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { CloseCode, PROTOCOL_VERSION } from '@agent-gateway/protocol';
 import type { AgentClient } from '../agent/agent-client.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
-import { loggers } from '../observability/logger.ts';
+import { describeCause, loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { createRedactor, type RedactingStringify } from '../observability/redact.ts';
 import type { ClientSocket } from './client-socket.ts';
@@ -205,7 +205,9 @@ export class SessionManager {
     // what failed. A client's doing (cancel, disconnect, a refused tool_result) stays at info.
     const failure = turn.failure;
     const agentSide = failure !== undefined && (outcome === 'agent_error' || AGENT_SIDE_CODES.has(failure.code));
-    this.#turnLog[agentSide ? 'warn' : 'info']('turn ended', {
+    // A bug of the gateway's own: error, with what was thrown (its stack included).
+    const level = failure?.code === 'internal_error' ? 'error' : agentSide ? 'warn' : 'info';
+    this.#turnLog[level]('turn ended', {
       session_id: session.sessionId,
       request_id: turn.requestId,
       kind: turn.message.type,
@@ -218,6 +220,9 @@ export class SessionManager {
       bytes: turn.bytesSent,
       error_code: failure?.code,
       error: failure?.message,
+      // What the runtime reported (the frame says less: Deno's fetch errors name the agent's URL);
+      // for a bug of the gateway's own, the error itself, stack included.
+      cause: failure?.cause === undefined ? undefined : failure.code === 'internal_error' ? failure.cause : describeCause(failure.cause),
     });
   }
 

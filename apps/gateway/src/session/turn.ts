@@ -30,7 +30,8 @@ export class Turn {
   eventsReceived = 0;
   outcome: TurnOutcome | undefined;
   /** What ended the turn when it was not `done`: the gateway's error, or the agent's `error` event. */
-  failure: { code: string; message: string } | undefined;
+  /** What ended the turn, if not its agent's `done`; `cause` is what the runtime threw, for the log only. */
+  failure: { code: string; message: string; cause?: unknown } | undefined;
   readonly #buffer: TokenBuffer;
   #aborted: Promise<void> | undefined;
 
@@ -81,7 +82,7 @@ export class Turn {
     const frame: WSErrorResponse = toErrorFrame(error, this.requestId);
     this.#count(this.connection.sendError(frame));
     this.outcome = `error:${error.code}`;
-    this.failure = { code: error.code, message: error.message };
+    this.failure = { code: error.code, message: error.message, cause: error.cause };
     this.controller.abort();
   }
 

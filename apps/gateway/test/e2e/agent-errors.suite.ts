@@ -126,7 +126,12 @@ export function agentErrorSuite(runtime: Runtime) {
         try {
           const id = uniqueRequest();
           client.send({ type: 'user_message', content: 'go', request_id: id });
-          expect(await client.terminal(id)).toMatchObject({ ...gatewayError('agent_unavailable', true), request_id: id });
+          const terminal = await client.terminal(id);
+          // The same words on both runtimes, and nothing of the agent's address: Deno's own error names the URL.
+          expect(terminal).toMatchObject({ ...gatewayError('agent_unavailable', true), request_id: id, message: 'the agent could not be reached: ECONNREFUSED' });
+          // The runtime's whole report is for the operator, in the turn's log line.
+          const line = await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id);
+          expect(line).toMatchObject({ level: 'warn', error_code: 'agent_unavailable', cause: expect.stringMatching(/refused/i) });
         } finally {
           await client.close();
         }
