@@ -1054,6 +1054,27 @@ describe('AgentClient.isHealthy', () => {
     );
   });
 
+  it('sends the internal API key, and says why the agent is not healthy', async () => {
+    await withAgent(
+      (req, res) => {
+        res.writeHead(req.url === '/health' ? 200 : 503);
+        res.end();
+      },
+      async (agent) => {
+        const keyed = client(agent, { internalApiKey: 'k-1' });
+        expect(await keyed.probe('/health', 2000)).toEqual({ healthy: true });
+        expect(await keyed.probe('/down', 2000)).toEqual({ healthy: false, reason: 'HTTP 503' });
+        expect(agent.requests.map((r) => r.headers['x-internal-api-key'])).toEqual(['k-1', 'k-1']);
+      },
+    );
+    const port = await closedPort();
+    const unreachable = new AgentClient({ agentUrl: `http://127.0.0.1:${port}`, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1000 });
+    expect(await unreachable.probe('/health', 2000)).toEqual({ healthy: false, reason: 'ECONNREFUSED' });
+    const stop = new AbortController();
+    stop.abort();
+    expect(await unreachable.probe('/health', 2000, stop.signal)).toEqual({ healthy: false, reason: 'the gateway is shutting down' });
+  });
+
   it('gives a probe up at once when its time is out (AgentSilent: no transport grace)', async () => {
     let signal: AbortSignal | undefined;
     const hanging: AgentFetch = (_url, init) => {
@@ -1061,7 +1082,7 @@ describe('AgentClient.isHealthy', () => {
       return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
     };
     const probe = new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: hanging });
-    expect(await probe.isHealthy('/health', 20)).toBe(false);
+    expect(await probe.probe('/health', 20)).toEqual({ healthy: false, reason: 'no answer in 20 ms' });
     expect(signal!.reason).toBeInstanceOf(AgentSilent);
   });
 

@@ -67,6 +67,15 @@ export class AgentClient {
 
   /** Probes the agent's health path (the `/ready` check); `stop` gives it up early (shutdown). */
   async isHealthy(path: string, timeoutMs: number, stop?: AbortSignal): Promise<boolean> {
+    return (await this.probe(path, timeoutMs, stop)).healthy;
+  }
+
+  /**
+   * GETs the agent's health path, with the internal API key as every request
+   * to the agent has it (an agent that checks it there refuses a wrong one),
+   * and says why it is not healthy: `HTTP 503`, `ECONNREFUSED`, `no answer in 10000 ms`.
+   */
+  async probe(path: string, timeoutMs: number, stop?: AbortSignal): Promise<{ healthy: true } | { healthy: false; reason: string }> {
     // Given up at once when the time is out (no transport grace: nothing of a session waits on it).
     const timeout = new AbortController();
     const giveUp = (why: string) => timeout.abort(new AgentSilent(why));
@@ -74,12 +83,14 @@ export class AgentClient {
     const onStop = () => giveUp('the gateway is shutting down');
     if (stop?.aborted) onStop();
     else stop?.addEventListener('abort', onStop, { once: true });
+    const headers: Record<string, string> = this.#opts.internalApiKey === undefined ? {} : { 'x-internal-api-key': this.#opts.internalApiKey };
     try {
-      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, { redirect: 'manual', signal: timeout.signal });
+      const res = await this.#fetch(`${this.#opts.agentUrl}${path}`, { headers, redirect: 'manual', signal: timeout.signal });
       await res.body?.cancel().catch(() => undefined);
-      return res.status >= 200 && res.status < 300;
-    } catch {
-      return false;
+      return res.status >= 200 && res.status < 300 ? { healthy: true } : { healthy: false, reason: `HTTP ${res.status}` };
+    } catch (error) {
+      const reason = timeout.signal.aborted && timeout.signal.reason instanceof AgentSilent ? timeout.signal.reason.message : describeFetchError(error);
+      return { healthy: false, reason };
     } finally {
       clearTimeout(timer);
       stop?.removeEventListener('abort', onStop);

@@ -25,11 +25,12 @@ export function createHealthRoutes({ config, agent, sessions, metrics }: HealthR
     if (sessions.shuttingDown) return c.json(ready('shutting_down'), 503);
     // A probe still out when shutdown starts is given up: it must not hold the exit (Deno's
     // server waits for every request) for up to REQUEST_TIMEOUT.
-    const healthy = await agent.isHealthy(config.agentHealthPath, config.requestTimeoutMs, sessions.stopping);
+    const probe = await agent.probe(config.agentHealthPath, config.requestTimeoutMs, sessions.stopping);
     if (sessions.shuttingDown) return c.json(ready('shutting_down'), 503);
+    const healthy = probe.healthy;
     if (healthy !== lastHealthy) {
-      if (healthy) log.info('ready: the agent answers its health path', { path: config.agentHealthPath });
-      else log.warn('not ready: the agent did not answer its health path with 2xx in time', { path: config.agentHealthPath, timeout_s: config.requestTimeoutMs / 1000 });
+      if (probe.healthy) log.info('ready: the agent answers its health path', { path: config.agentHealthPath });
+      else log.warn('not ready: the agent did not answer its health path with 2xx', { path: config.agentHealthPath, timeout_s: config.requestTimeoutMs / 1000, reason: probe.reason });
       lastHealthy = healthy;
     }
     return healthy ? c.json(ready('ready')) : c.json(ready('agent_unavailable'), 503);

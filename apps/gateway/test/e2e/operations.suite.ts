@@ -99,7 +99,8 @@ export function operationsSuite(runtime: Runtime) {
         expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
         // Said once in the log, at warn, not once per probe.
         expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
-        await gateway.waitForLog((l) => l.level === 'warn' && String(l.msg).startsWith('not ready'));
+        // With why: the probe did not wait out its second, the connection was refused.
+        expect(await gateway.waitForLog((l) => l.level === 'warn' && String(l.msg).startsWith('not ready'))).toMatchObject({ reason: 'ECONNREFUSED' });
         expect(gateway.logs.filter((l) => String(l.msg).startsWith('not ready'))).toHaveLength(1);
       });
     });
