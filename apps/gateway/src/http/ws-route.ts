@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { SESSION_ID_PATTERN } from '@agent-gateway/protocol';
+import { isSessionId, SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { loggers, redactUrl } from '../observability/logger.ts';
@@ -72,14 +72,25 @@ class OpeningUpgrades {
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
   const opening = new OpeningUpgrades();
-  const noteRefusal = (code: string, c: Context) => {
+  const noteRefusal = (code: string, c: Context, reason?: string) => {
     deps.metrics.errorsTotal.inc({ code });
     // The request target (path and query) on every runtime, as sent where the runtime rebuilt
-    // the URL: `/ws/../health` is logged as that, not as `/health`.
-    log.info('upgrade refused', { code, url: redactUrl(deps.requestTarget?.(c) ?? targetOf(c.req.url)), origin: c.req.header('origin') });
+    // the URL: `/ws/../health` is logged as that, not as `/health`. With why (the client's
+    // message: no token in it) and the session id, when it is one.
+    const target = deps.requestTarget?.(c) ?? targetOf(c.req.url);
+    const path = pathOfTarget(target);
+    const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : undefined;
+    // A gateway at its limit is a capacity problem: warn, so GATEWAY__LOG_LEVEL=warning shows it.
+    log[code === 'server_busy' ? 'warn' : 'info']('upgrade refused', {
+      code,
+      reason,
+      session_id: sessionId !== undefined && isSessionId(sessionId) ? sessionId : undefined,
+      url: redactUrl(target),
+      origin: c.req.header('origin'),
+    });
   };
   const refuse = (error: GatewayError, c: Context, status?: number) => {
-    noteRefusal(error.code, c);
+    noteRefusal(error.code, c, error.message);
     return status === undefined ? toHttpResponse(error as ReturnType<typeof invalidSessionId>) : toHttpResponse(error, status);
   };
   // The runtime refused the handshake itself (a malformed one): an `invalid_message` refusal too.

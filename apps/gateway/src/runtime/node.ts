@@ -215,7 +215,7 @@ export function serveNode(
   wss.on('wsClientError', (error: Error, _socket: unknown, request: IncomingMessage) => {
     const refusal = new GatewayError('invalid_message', `not a valid WebSocket handshake: ${error.message}`);
     opts.metrics?.errorsTotal.inc({ code: refusal.code });
-    loggers.session().info('upgrade refused', { code: refusal.code, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+    loggers.session().info('upgrade refused', { code: refusal.code, reason: refusal.message, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
     const response = toHttpResponse(refusal, 400);
     // RFC 6455 §4.4: a version the server does not speak is answered with the ones it does.
     if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', '13, 8');
@@ -288,7 +288,7 @@ export function serveNode(
             ? invalidSessionId()
             : new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed');
         opts.metrics?.errorsTotal.inc({ code: error.code });
-        loggers.session().info('upgrade refused', { code: error.code, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+        loggers.session().info('upgrade refused', { code: error.code, reason: error.message, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
         void writeRefusal(request, toHttpResponse(error, 400));
       }
     });

@@ -124,7 +124,12 @@ export function authSuite(runtime: Runtime) {
       await client.close();
       const refusedToken = await mintClientToken(SECRET, 'other', 60);
       await refusedUpgrade(ws(sid, `access_token=${refusedToken}`));
-      await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && String(l.url).includes('[REDACTED]'));
+      // Why, and for which session: what on-call needs to answer "why does this IDE get 403?".
+      expect(await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && String(l.url).includes('[REDACTED]'))).toMatchObject({
+        code: 'forbidden',
+        session_id: sid,
+        reason: expect.stringContaining('session'),
+      });
       const output = [...env.gateway.stdout, ...env.gateway.stderr].join('\n');
       expect(output).not.toContain(token);
       expect(output).not.toContain(refusedToken);

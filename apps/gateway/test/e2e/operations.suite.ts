@@ -152,6 +152,8 @@ export function operationsSuite(runtime: Runtime) {
             expect(opened).toHaveLength(2);
             const refusals = attempts.flatMap((a) => (a.status === 'rejected' ? [String((a.reason as Error).message)] : []));
             expect(refusals).toEqual(Array(4).fill('upgrade refused: 503'));
+            // A capacity problem: at warn, so GATEWAY__LOG_LEVEL=warning shows it.
+            expect(await gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.code === 'server_busy')).toMatchObject({ level: 'warn' });
             // The refused ones hold no place: once one socket has closed, one more opens.
             const first = sessions[attempts.findIndex((a) => a.status === 'fulfilled')]!;
             const closedLog = gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === first);
