@@ -97,9 +97,10 @@ export class SessionManager {
     }
     const previous = session.connection;
     if (previous !== undefined) {
+      // Said first: the lines of the turns it ends follow.
+      this.#sessionLog.info('session taken over', { session_id: sessionId, connection_id: connection.id, previous_connection_id: previous.id });
       session.detach(previous, { takeover: true });
       previous.close(CloseCode.SESSION_TAKEN_OVER);
-      this.#sessionLog.info('session taken over', { session_id: sessionId, connection_id: connection.id, previous_connection_id: previous.id });
     }
     session.attach(connection);
     connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
@@ -182,7 +183,11 @@ export class SessionManager {
         metrics.turnsTotal.inc({ outcome });
         this.#turnLog.info('turn ended', { session_id: session.sessionId, request_id: requestId, kind, outcome, error_code: error.code, error: error.message });
       },
-      onError: (_connection, error) => metrics.errorsTotal.inc({ code: error.code }),
+      onError: (connection, error) => {
+        metrics.errorsTotal.inc({ code: error.code });
+        // A client's mistake: debug, so a client sending bad frames in a loop does not flood the log.
+        this.#sessionLog.debug('frame refused', { session_id: connection.sessionId, connection_id: connection.id, code: error.code, error: error.message });
+      },
       onIdle: (session) => {
         if (this.#sessions.get(session.sessionId) === session && session.isIdle) this.#sessions.delete(session.sessionId);
       },
@@ -209,9 +214,11 @@ export class SessionManager {
     const level = failure?.code === 'internal_error' ? 'error' : agentSide ? 'warn' : 'info';
     this.#turnLog[level]('turn ended', {
       session_id: session.sessionId,
+      connection_id: turn.connection.id,
       request_id: turn.requestId,
       kind: turn.message.type,
       outcome,
+      taken_over: turn.takenOver || undefined,
       duration_ms: round(performance.now() - turn.receivedAt),
       queued_ms: turn.startedAt === undefined ? undefined : round(turn.startedAt - turn.receivedAt),
       time_to_first_event_ms: ttfe === undefined ? undefined : round(ttfe),

@@ -79,10 +79,10 @@ export class Session {
     this.connection = undefined;
     if (!opts.takeover) this.#acceptedToolCalls = undefined;
     for (const turn of this.queue.drain()) {
-      turn.abandon();
+      turn.abandon(opts);
       this.hooks.onTurnEnd(this, turn);
     }
-    if (this.inflight?.connection === connection) this.inflight.abandon();
+    if (this.inflight?.connection === connection) this.inflight.abandon(opts);
     // On takeover the new connection attaches next: the session must not be forgotten.
     if (!opts.takeover && this.isIdle) this.hooks.onIdle(this);
   }

@@ -86,11 +86,15 @@ export class Turn {
     this.controller.abort();
   }
 
+  /** Why a `disconnected` turn lost its connection, when another connection took its session over. */
+  takenOver = false;
+
   /** The connection is gone: nothing more is sent, the upstream request is aborted. */
-  abandon(): void {
+  abandon(opts: { takeover?: boolean } = {}): void {
     if (this.finished) return;
     this.#buffer.discard();
     this.outcome = 'disconnected';
+    this.takenOver = opts.takeover === true;
     this.controller.abort();
   }
 

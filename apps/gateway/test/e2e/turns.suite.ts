@@ -116,6 +116,11 @@ export function turnsSuite(runtime: Runtime) {
       expect(oldRecord.aborted).toBe(true);
       expect(newRecord.startedAt).toBeGreaterThanOrEqual(oldRecord.endedAt!);
       expect(fresh.frames[0]).toMatchObject({ type: 'session_started', seq: 1 });
+      // In the log: the takeover first, then the old turn, disconnected by it, on the old connection.
+      const takeover = await env.gateway.waitForLog((l) => l.msg === 'session taken over' && l.session_id === sessionId);
+      const ended = await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id);
+      expect(ended).toMatchObject({ outcome: 'disconnected', taken_over: true, connection_id: takeover.previous_connection_id });
+      expect(env.gateway.logs.indexOf(takeover)).toBeLessThan(env.gateway.logs.indexOf(ended));
     });
 
     it('refuses a tool_result the agent already accepted, and forwards a retry after a failure', async () => {
