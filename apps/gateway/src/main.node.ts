@@ -1,3 +1,4 @@
+import { collectDefaultMetrics } from 'prom-client';
 import { ConfigError, parseConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
@@ -17,6 +18,8 @@ try {
 process.stdout.on('error', () => undefined);
 configureLogging(config.logLevel, (line) => process.stdout.write(line), createRedactor(config));
 const gateway = createGateway(config, nodeRuntime(config));
+// The process's own figures beside the gateway's (memory, CPU, event-loop lag, file descriptors): Node only.
+collectDefaultMetrics({ register: gateway.metrics.registry });
 let server;
 try {
   server = await serveNode(gateway.app, { host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes, metrics: gateway.metrics });

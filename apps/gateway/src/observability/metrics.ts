@@ -43,6 +43,18 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly activeTurns = new Gauge({
+    name: 'gateway_active_turns',
+    help: 'Turns queued or in flight now',
+    registers: [this.registry],
+  });
+  readonly connectionsClosed = new Counter({
+    name: 'gateway_connections_closed_total',
+    help: 'WebSocket connections closed, by close code (1001 shutdown, 1006 dropped, 1008 slow consumer, 1009 frame too big, 4001 taken over…)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
   async render(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
   }

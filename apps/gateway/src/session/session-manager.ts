@@ -123,6 +123,7 @@ export class SessionManager {
     if (!this.#connections.delete(connection)) return;
     connection.markClosed(code);
     this.#deps.metrics.openConnections.set(this.#connections.size);
+    this.#deps.metrics.connectionsClosed.inc({ code: String(connection.closeCode ?? code ?? 1005) });
     this.#sessions.get(connection.sessionId)?.detach(connection, { takeover: false });
     this.#sessionLog.info('connection closed', {
       session_id: connection.sessionId,
@@ -176,7 +177,10 @@ export class SessionManager {
       buffer: { flushMs: config.tokenBufferFlushMs, maxChars: config.tokenBufferMaxChars },
       isShuttingDown: () => this.#shuttingDown,
       newRequestId: this.#deps.newRequestId ?? (() => crypto.randomUUID()),
-      onTurnQueued: () => this.#activeTurns++,
+      onTurnQueued: () => {
+        this.#activeTurns++;
+        metrics.activeTurns.inc();
+      },
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
       onTurnRefused: (session, requestId, kind, error) => {
         const outcome = `error:${error.code}`;
@@ -198,6 +202,7 @@ export class SessionManager {
   #onTurnEnd(session: Session, turn: Turn): void {
     const { metrics } = this.#deps;
     this.#activeTurns--;
+    metrics.activeTurns.dec();
     if (this.#activeTurns === 0) this.#turnsSettled?.();
     const outcome = turn.outcome ?? 'disconnected';
     metrics.turnsTotal.inc({ outcome });

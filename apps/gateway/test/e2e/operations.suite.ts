@@ -50,6 +50,21 @@ export function operationsSuite(runtime: Runtime) {
         expect(text).toContain(name);
       }
       expect(text).toMatch(/gateway_turns_total\{outcome="done"\} [1-9]/);
+      expect(text).toContain('gateway_active_turns');
+      // The process's own figures: Node only (README, "Where Deno differs").
+      if (runtime === 'node') expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    });
+
+    it('/metrics counts closes by code', async () => {
+      const closes = async () => {
+        const text = await (await fetch(`${env.gateway.url}/metrics`)).text();
+        return Number(/^gateway_connections_closed_total\{code="1009"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      const before = await closes();
+      const client = await env.connect();
+      client.sendRaw('x'.repeat(2 * 1024 * 1024));
+      expect((await client.closed).code).toBe(1009);
+      await expect.poll(closes).toBe(before + 1);
     });
 
     it('/openapi.json and /asyncapi.json come from the protocol package', async () => {
