@@ -1114,7 +1114,7 @@ describe('describeFetchError', () => {
     ['client error (Connect): invalid peer certificate: UnknownIssuer', 'a TLS error'],
     ['something new', 'the connection failed'],
   ])('names Deno’s %j as %j, without its URL', (reason, expected) => {
-    const error = new TypeError(`error sending request for url (http://agent.internal:8001/agent/message/stream): ${reason}`);
+    const error = new TypeError(`error sending request for url (http://tls-agent.internal:8001/agent/message/stream): ${reason}`);
     expect(describeFetchError(error)).toBe(expected);
   });
 });

@@ -300,7 +300,11 @@ export function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: unknown })?.cause;
   const code = (cause as { code?: unknown })?.code;
   if (typeof code === 'string') return code;
-  const text = [error, cause].map((e) => (e instanceof Error ? e.message : e === undefined ? '' : String(e))).join(' ');
+  // Without the URL: an agent host named `tls-…` is no TLS error.
+  const text = [error, cause]
+    .map((e) => (e instanceof Error ? e.message : e === undefined ? '' : String(e)))
+    .join(' ')
+    .replace(/[a-z][a-z0-9+.-]*:\/\/[^\s)]*/gi, '');
   for (const [pattern, name] of FETCH_FAILURES) if (pattern.test(text)) return name;
   return 'the connection failed';
 }

@@ -29,9 +29,13 @@ export class Turn {
   bytesSent = 0;
   eventsReceived = 0;
   outcome: TurnOutcome | undefined;
-  /** What ended the turn when it was not `done`: the gateway's error, or the agent's `error` event. */
-  /** What ended the turn, if not its agent's `done`; `cause` is what the runtime threw, for the log only. */
+  /**
+   * What ended the turn when it was not `done`: the gateway's error, or the agent's `error` event;
+   * `cause` is what the runtime threw, for the log only.
+   */
   failure: { code: string; message: string; cause?: unknown } | undefined;
+  /** A `disconnected` turn lost its connection to another that took its session over. */
+  takenOver = false;
   readonly #buffer: TokenBuffer;
   #aborted: Promise<void> | undefined;
 
@@ -85,9 +89,6 @@ export class Turn {
     this.failure = { code: error.code, message: error.message, cause: error.cause };
     this.controller.abort();
   }
-
-  /** Why a `disconnected` turn lost its connection, when another connection took its session over. */
-  takenOver = false;
 
   /** The connection is gone: nothing more is sent, the upstream request is aborted. */
   abandon(opts: { takeover?: boolean } = {}): void {
