@@ -88,7 +88,6 @@ export const GatewayErrorDetailsSchema = z
     max_queued_messages: z.number().int().optional().meta({ description: '`queue_full`: the limit (`GATEWAY__MAX_QUEUED_MESSAGES`).' }),
     max_event_bytes: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized event: `GATEWAY__MAX_EVENT_BYTES`.' }),
     max_line_chars: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized line: the longest line the gateway reads, in characters.' }),
-    max_data_lines: z.number().int().optional().meta({ description: '`agent_protocol_error` for an event of too many `data:` lines: the most one event may have.' }),
   })
   .meta({ id: 'GatewayErrorDetails', description: 'What the gateway adds to an error, by code.' });
 export type GatewayErrorDetails = z.infer<typeof GatewayErrorDetailsSchema>;

@@ -7,7 +7,7 @@ import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
 import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
 import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
-import { AgentClient, describeFetchError, maxDataLines, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
+import { AgentClient, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
 
@@ -570,49 +570,6 @@ describe('AgentClient protocol errors', () => {
         const tooBig = await collect(agentClient);
         expectGatewayError(tooBig.error, 'agent_protocol_error');
         expect(tooBig.events).toEqual([]);
-      },
-    );
-  });
-
-  it('bounds the data: lines of one event (maxEventBytes / 8), across chunks, whatever their size', async () => {
-    const maxEventBytes = 65_536;
-    const limit = maxDataLines(maxEventBytes);
-    expect(limit).toBe(8192);
-    // An agent whose body arrives in exactly these chunks: the event's lines in pieces of 4 KiB, the
-    // last piece with the blank line that ends it and a `done`.
-    const agentSending = (lines: number) => {
-      // JSON allows a line end between its tokens: one event of `lines` data: lines.
-      const body = [...['data: {"type":"token","content":"x"', ...Array(lines - 2).fill('data:'), 'data: }'].join('\n'), `\n\n${event(DONE)}`].join('');
-      const chunks = Array.from({ length: Math.ceil(body.length / 4096) }, (_, i) => new TextEncoder().encode(body.slice(i * 4096, (i + 1) * 4096)));
-      const fetch = async () =>
-        new Response(new ReadableStream({ pull: (controller) => void (chunks.length > 0 ? controller.enqueue(chunks.shift()) : controller.close()) }), {
-          headers: { 'content-type': 'text/event-stream' },
-        });
-      return new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes, fetch });
-    };
-    const ok = await collect(agentSending(limit));
-    expect(ok.error).toBeUndefined();
-    expect(eventsOf(ok.events)).toEqual([{ type: 'token', content: 'x' }, DONE]);
-    const tooMany = await collect(agentSending(limit + 1));
-    expectGatewayError(tooMany.error, 'agent_protocol_error');
-    expect((tooMany.error as GatewayError).details).toEqual({ max_event_bytes: maxEventBytes, max_data_lines: limit });
-    expect(tooMany.events).toEqual([]);
-  });
-
-  it('counts no comment, id or blank line as a data line, however many come without an event', async () => {
-    await withAgent(
-      async (_req, res) => {
-        sse(res);
-        for (let i = 0; i < 20; i++) {
-          res.write(': keep-alive\n\nid: 7\n\n'.repeat(1000));
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        res.end(event(DONE));
-      },
-      async (agent) => {
-        const done = await collect(client(agent, { maxEventBytes: 1024 }));
-        expect(done.error).toBeUndefined();
-        expect(eventsOf(done.events)).toEqual([DONE]);
       },
     );
   });

@@ -5,7 +5,6 @@ import { AgentSilent, type AgentBodyReader, type AgentFetch, type AgentResponse 
 import { IdleTimer } from './idle-timer.ts';
 import { createWebAgentFetch } from './web-agent-fetch.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
-import { DataLineCounter } from './data-lines.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
 
 export interface AgentClientOptions {
@@ -48,26 +47,6 @@ const DRAIN_MAX_MS = 1000;
 
 /** Bytes an unfinished event may hold beyond its data (field names, line ends). */
 const PARSER_SLACK_CHARS = 64 * 1024;
-
-/**
- * `data:` lines one event may have: an eighth of `MAX_EVENT_BYTES` (lines of
- * eight characters on average at the size limit), and never fewer than this.
- * The parser joins the lines as they come, some 32 bytes of memory a line: an
- * event of empty `data:` lines cost 31 × `MAX_EVENT_BYTES` before its size
- * was refused (260 MB a session at the default).
- */
-const MIN_DATA_LINES = 4096;
-export const maxDataLines = (maxEventBytes: number) => Math.max(MIN_DATA_LINES, Math.floor(maxEventBytes / 8));
-
-/** Where the first blank line of `text` ends the event before it (0 when `text` starts with it). */
-function firstBlankLine(text: string): number {
-  let first = text.length;
-  for (const pair of ['\n\n', '\r\r', '\n\r']) {
-    const at = text.indexOf(pair);
-    if (at !== -1 && at < first) first = at;
-  }
-  return first === text.length && /^[\r\n]/.test(text) ? 0 : first;
-}
 
 /**
  * Talks to the agent runtime's `POST /agent/message/stream` (protocol.md §3–§4):
@@ -214,11 +193,6 @@ export class AgentClient {
       // CR alone ends a line). So a final CR is fed as CRLF at once, and an LF that then
       // starts the next chunk is dropped: a CRLF split across chunks stays one line end.
       let skipLeadingLF = false;
-      // `data:` lines of the event still open, counted in the chunks that ended none: an
-      // event ends in a chunk that yields one, and what follows it there is under a chunk.
-      const dataLineLimit = maxDataLines(this.#opts.maxEventBytes);
-      const dataLines = new DataLineCounter();
-      let openDataLines = 0;
 
       for (;;) {
         idle.resume();
@@ -236,19 +210,6 @@ export class AgentClient {
           skipLeadingLF = text.charCodeAt(text.length - 1) === 13;
           if (skipLeadingLF) text += '\n';
           if (text.length > 0) parser.feed(text);
-          // Counted where an event stays open (no event in the chunk), and in the chunk that ends
-          // one open before it (up to the first blank line); a chunk of whole events costs nothing.
-          if (text.length > 0 && (pending.length === 0 || openDataLines > 0)) {
-            const open = pending.length === 0 ? text.length : firstBlankLine(text);
-            openDataLines += dataLines.count(text.slice(0, open));
-            dataLines.skip(text.slice(open));
-            if (openDataLines > dataLineLimit) {
-              parseFailure ??= new GatewayError('agent_protocol_error', `an event has more than ${dataLineLimit} data: lines`, {
-                details: { max_event_bytes: this.#opts.maxEventBytes, max_data_lines: dataLineLimit },
-              });
-            }
-          } else if (text.length > 0) dataLines.skip(text);
-          if (pending.length > 0) openDataLines = 0;
         }
         if (parseFailure) throw parseFailure;
 
