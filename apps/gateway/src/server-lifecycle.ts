@@ -89,6 +89,6 @@ export function runServer(opts: LifecycleOptions): void {
     log.warn(`GATEWAY__CLIENT_JWT_SECRET is shorter than ${HS256_MIN_SECRET_BYTES} bytes, the least HS256 asks for (RFC 7518 §3.2): a short secret can be guessed, and tokens forged; use a long random one`);
   }
   if (config.internalApiKey !== undefined && config.internalApiKey.length < SHORT_SECRET_CHARS) {
-    log.warn(`GATEWAY__INTERNAL_API_KEY is shorter than ${SHORT_SECRET_CHARS} characters: it is taken out of every frame and log line that contains it, so a short key also rewrites ordinary text; use a long random one`);
+    log.warn(`GATEWAY__INTERNAL_API_KEY is shorter than ${SHORT_SECRET_CHARS} characters: it is taken out of the text of every frame and log line that contains it, so a short key also rewrites ordinary text, and property names are left as they are (it could be part of the protocol's own); use a long random one`);
   }
 }

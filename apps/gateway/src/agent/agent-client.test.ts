@@ -1035,7 +1035,7 @@ describe('AgentClient connection reuse', () => {
   });
 });
 
-describe('AgentClient.isHealthy', () => {
+describe('AgentClient.probe', () => {
   it('is true on 2xx and false otherwise, without following redirects', async () => {
     await withAgent(
       (req, res) => {
@@ -1045,9 +1045,9 @@ describe('AgentClient.isHealthy', () => {
       },
       async (agent) => {
         const agentClient = client(agent);
-        expect(await agentClient.isHealthy('/health', 2000)).toBe(true);
-        expect(await agentClient.isHealthy('/down', 2000)).toBe(false);
-        expect(await agentClient.isHealthy('/moved', 2000)).toBe(false);
+        expect(await agentClient.probe('/health', 2000)).toEqual({ healthy: true });
+        expect(await agentClient.probe('/down', 2000)).toEqual({ healthy: false, reason: 'HTTP 503' });
+        expect(await agentClient.probe('/moved', 2000)).toEqual({ healthy: false, reason: 'HTTP 302' });
         expect(agent.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
         expect(agent.requests.map((r) => r.url)).toEqual(['/health', '/down', '/moved']);
       },
@@ -1089,13 +1089,13 @@ describe('AgentClient.isHealthy', () => {
   it('is false when the agent is unreachable or silent past the timeout', async () => {
     const port = await closedPort();
     const unreachable = new AgentClient({ agentUrl: `http://127.0.0.1:${port}`, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1000 });
-    expect(await unreachable.isHealthy('/health', 2000)).toBe(false);
+    expect((await unreachable.probe('/health', 2000)).healthy).toBe(false);
     await withAgent(
       () => {
         // never answers
       },
       async (agent) => {
-        expect(await client(agent).isHealthy('/health', 200)).toBe(false);
+        expect(await client(agent).probe('/health', 200)).toEqual({ healthy: false, reason: 'no answer in 200 ms' });
       },
     );
   });

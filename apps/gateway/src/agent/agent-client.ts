@@ -65,13 +65,9 @@ export class AgentClient {
     this.#streamUrl = `${options.agentUrl}/agent/message/stream`;
   }
 
-  /** Probes the agent's health path (the `/ready` check); `stop` gives it up early (shutdown). */
-  async isHealthy(path: string, timeoutMs: number, stop?: AbortSignal): Promise<boolean> {
-    return (await this.probe(path, timeoutMs, stop)).healthy;
-  }
-
   /**
-   * GETs the agent's health path, with the internal API key as every request
+   * Probes the agent's health path (the `/ready` check; `stop` gives it up
+   * early, at shutdown): a GET with the internal API key as every request
    * to the agent has it (an agent that checks it there refuses a wrong one),
    * and says why it is not healthy: `HTTP 503`, `ECONNREFUSED`, `no answer in 10000 ms`.
    */

@@ -35,6 +35,8 @@ export interface WsRouteDeps {
 }
 
 const WS_PREFIX = '/ws/';
+/** `server_busy` refusals are logged at warn at most this often; the others in between at info. */
+const BUSY_WARN_EVERY_MS = 10_000;
 
 /** The refusal of a `/ws/…` path whose session id is not one valid segment (§1). */
 export const invalidSessionId = () =>
@@ -72,6 +74,7 @@ class OpeningUpgrades {
 export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
   const opening = new OpeningUpgrades();
+  let lastBusyWarning = -Infinity;
   const noteRefusal = (code: string, c: Context, reason?: string) => {
     deps.metrics.errorsTotal.inc({ code });
     // The request target (path and query) on every runtime, as sent where the runtime rebuilt
@@ -80,8 +83,12 @@ export function createWsHandler(deps: WsRouteDeps) {
     const target = deps.requestTarget?.(c) ?? targetOf(c.req.url);
     const path = pathOfTarget(target);
     const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : undefined;
-    // A gateway at its limit is a capacity problem: warn, so GATEWAY__LOG_LEVEL=warning shows it.
-    log[code === 'server_busy' ? 'warn' : 'info']('upgrade refused', {
+    // A gateway at its limit is a capacity problem: warn, so GATEWAY__LOG_LEVEL=warning shows it,
+    // at most once every BUSY_WARN_EVERY_MS (a storm of reconnects would flood the log).
+    const now = Date.now();
+    const warn = code === 'server_busy' && now - lastBusyWarning >= BUSY_WARN_EVERY_MS;
+    if (warn) lastBusyWarning = now;
+    log[warn ? 'warn' : 'info']('upgrade refused', {
       code,
       reason,
       session_id: sessionId !== undefined && isSessionId(sessionId) ? sessionId : undefined,
@@ -95,7 +102,7 @@ export function createWsHandler(deps: WsRouteDeps) {
   };
   // The runtime refused the handshake itself (a malformed one): an `invalid_message` refusal too.
   const noted = (c: Context) => (response: Response) => {
-    if (response.status >= 300) noteRefusal('invalid_message', c);
+    if (response.status >= 300) noteRefusal('invalid_message', c, `not a WebSocket handshake the runtime accepts (HTTP ${response.status})`);
     return response;
   };
 

@@ -14,10 +14,15 @@ describe('createRedactor', () => {
   });
 
   it('replaces the key in property names too', () => {
-    const stringify = createRedactor({ internalApiKey: 'ikey-SECRET' })!;
-    const text = stringify({ type: 'tool_call', arguments: { 'ikey-SECRET': 'as a name', headers: { 'x-internal-api-key': 'ikey-SECRET' } } });
+    const stringify = createRedactor({ internalApiKey: 'ikey-SECRET-0123456789' })!;
+    const text = stringify({ type: 'tool_call', arguments: { 'ikey-SECRET-0123456789': 'as a name', headers: { 'x-internal-api-key': 'ikey-SECRET-0123456789' } } });
     expect(text).not.toContain('ikey-SECRET');
     expect(JSON.parse(text)).toEqual({ type: 'tool_call', arguments: { '[REDACTED]': 'as a name', headers: { 'x-internal-api-key': '[REDACTED]' } } });
+  });
+
+  it('leaves names whole for a key shorter than 16 characters: it could be part of the protocol’s own', () => {
+    const stringify = createRedactor({ internalApiKey: 'seq' })!;
+    expect(JSON.parse(stringify({ type: 'token', content: 'a seq', seq: 3 }))).toEqual({ type: 'token', content: 'a [REDACTED]', seq: 3 });
   });
 
   it('keeps a name such as __proto__ a name, and what toJSON gives', () => {
@@ -27,7 +32,7 @@ describe('createRedactor', () => {
     expect(stringify(value)).toBe('{"__proto__":{"a":"[REDACTED]"},"when":"1970-01-01T00:00:00.000Z"}');
   });
 
-  it('never touches numbers or the JSON itself, however short the key', () => {
+  it('never touches numbers, names or the JSON itself when the key is short', () => {
     const stringify = createRedactor({ internalApiKey: '1' })!;
     const frame = { type: 'pong', id: 'a1b', seq: 12, typed: true };
     expect(JSON.parse(stringify(frame))).toEqual({ type: 'pong', id: 'a[REDACTED]b', seq: 12, typed: true });

@@ -16,8 +16,9 @@ export const SHORT_SECRET_CHARS = 16;
  * (The client JWT secret is never sent, so nothing can echo it.) The JSON
  * text is searched first, for the key as a JSON string escapes it: only a
  * value that holds it is serialized again, with the key replaced in every
- * string, property names included; numbers and the JSON itself stay whole
- * however short a key is. A key split across frames (an echo streamed as
+ * string, and in property names too unless the key is shorter than
+ * `SHORT_SECRET_CHARS`; numbers and the JSON itself stay whole however short
+ * a key is. A key split across frames (an echo streamed as
  * several tokens) is in none of them whole, and stays as sent.
  * Undefined when there is no key to look for.
  */
@@ -26,13 +27,16 @@ export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): R
   if (secret === undefined || secret === '') return undefined;
   const escaped = JSON.stringify(secret).slice(1, -1);
   const hide = (text: string) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text);
+  // A key that short could be part of the protocol's own names (`type`, `seq`): names are left
+  // whole then, values are not (start-up warns of such a key).
+  const hideName = secret.length >= SHORT_SECRET_CHARS ? hide : (name: string) => name;
   const clean = (value: unknown): unknown => {
     if (typeof value === 'string') return hide(value);
     if (Array.isArray(value)) return value.map(clean);
     if (value === null || typeof value !== 'object') return value;
     const copy: Record<string, unknown> = {};
     // defineProperty: a name such as `__proto__` stays a name.
-    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hide(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
+    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hideName(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
     return copy;
   };
   return (value) => {

@@ -215,7 +215,7 @@ export function serveNode(
   wss.on('wsClientError', (error: Error, _socket: unknown, request: IncomingMessage) => {
     const refusal = new GatewayError('invalid_message', `not a valid WebSocket handshake: ${error.message}`);
     opts.metrics?.errorsTotal.inc({ code: refusal.code });
-    loggers.session().info('upgrade refused', { code: refusal.code, reason: refusal.message, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+    loggers.session().info('upgrade refused', { code: refusal.code, reason: refusal.message, session_id: sessionIdOf(request.url), url: redactUrl(request.url ?? ''), origin: request.headers.origin });
     const response = toHttpResponse(refusal, 400);
     // RFC 6455 §4.4: a version the server does not speak is answered with the ones it does.
     if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', '13, 8');
@@ -288,7 +288,7 @@ export function serveNode(
             ? invalidSessionId()
             : new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed');
         opts.metrics?.errorsTotal.inc({ code: error.code });
-        loggers.session().info('upgrade refused', { code: error.code, reason: error.message, url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+        loggers.session().info('upgrade refused', { code: error.code, reason: error.message, session_id: sessionIdOf(request.url), url: redactUrl(request.url ?? ''), origin: request.headers.origin });
         void writeRefusal(request, toHttpResponse(error, 400));
       }
     });
@@ -342,4 +342,11 @@ async function writeResponse(socket: import('node:stream').Duplex, response: Res
   });
   head += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}
+
+/** The session id of an upgrade's request target, when it is one (for the log). */
+function sessionIdOf(target: string | undefined): string | undefined {
+  const path = pathOfTarget(target ?? '');
+  const id = path.startsWith('/ws/') ? path.slice('/ws/'.length) : undefined;
+  return id !== undefined && SESSION_ID_PATTERN.test(id) ? id : undefined;
 }

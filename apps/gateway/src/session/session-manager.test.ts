@@ -69,4 +69,15 @@ describe('SessionManager', () => {
       configureLogging('error', () => undefined);
     }
   });
+
+  it('counts closes by code, a code only a client would send as other (the series stay few)', async () => {
+    const metrics = new GatewayMetrics();
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__LOG_LEVEL: 'error' });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024 });
+    const sessions = new SessionManager({ config, agent, metrics });
+    for (const [id, code] of [['a', 1009], ['b', 3999], ['c', 4500]] as const) sessions.closed(sessions.open(id, socket()), code, '');
+    const text = (await metrics.render()).body;
+    expect(text).toContain('gateway_connections_closed_total{code="1009"} 1');
+    expect(text).toContain('gateway_connections_closed_total{code="other"} 2');
+  });
 });

@@ -123,7 +123,7 @@ export class SessionManager {
     if (!this.#connections.delete(connection)) return;
     connection.markClosed(code);
     this.#deps.metrics.openConnections.set(this.#connections.size);
-    this.#deps.metrics.connectionsClosed.inc({ code: String(connection.closeCode ?? code ?? 1005) });
+    this.#deps.metrics.connectionsClosed.inc({ code: closeCodeLabel(connection.closeCode ?? code ?? 1005) });
     this.#sessions.get(connection.sessionId)?.detach(connection, { takeover: false });
     this.#sessionLog.info('connection closed', {
       session_id: connection.sessionId,
@@ -182,10 +182,18 @@ export class SessionManager {
         metrics.activeTurns.inc();
       },
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
-      onTurnRefused: (session, requestId, kind, error) => {
+      onTurnRefused: (session, connection, requestId, kind, error) => {
         const outcome = `error:${error.code}`;
         metrics.turnsTotal.inc({ outcome });
-        this.#turnLog.info('turn ended', { session_id: session.sessionId, request_id: requestId, kind, outcome, error_code: error.code, error: error.message });
+        this.#turnLog.info('turn ended', {
+          session_id: session.sessionId,
+          connection_id: connection.id,
+          request_id: requestId,
+          kind,
+          outcome,
+          error_code: error.code,
+          error: error.message,
+        });
       },
       onError: (connection, error) => {
         metrics.errorsTotal.inc({ code: error.code });
@@ -280,3 +288,7 @@ export class SessionManager {
     }
   }
 }
+
+/** Close codes the gateway or a runtime reports; any other (a client may close with any) is `other`, so the series stay few. */
+const CLOSE_CODE_LABELS: ReadonlySet<number> = new Set([1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 4001]);
+const closeCodeLabel = (code: number): string => (CLOSE_CODE_LABELS.has(code) ? String(code) : 'other');

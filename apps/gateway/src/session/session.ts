@@ -22,7 +22,7 @@ export interface SessionHooks {
   onTurnQueued(): void;
   onTurnEnd(session: Session, turn: Turn): void;
   /** A turn refused before it was queued (`shutting_down`, `queue_full`): its error was its terminal frame. */
-  onTurnRefused(session: Session, requestId: string, kind: AgentMessageInput['type'], error: GatewayError): void;
+  onTurnRefused(session: Session, connection: Connection, requestId: string, kind: AgentMessageInput['type'], error: GatewayError): void;
   onError(connection: Connection, error: GatewayError): void;
   /** No connection and no turn left: the session may be forgotten. */
   onIdle(session: Session): void;
@@ -211,7 +211,7 @@ export class Session {
 
   #refuseTurn(connection: Connection, error: GatewayError, requestId: string, kind: AgentMessageInput['type']): void {
     this.#sendError(connection, error, requestId);
-    this.hooks.onTurnRefused(this, requestId, kind, error);
+    this.hooks.onTurnRefused(this, connection, requestId, kind, error);
   }
 
   #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): void {
