@@ -81,8 +81,6 @@ export function createWsHandler(deps: WsRouteDeps) {
     // the URL: `/ws/../health` is logged as that, not as `/health`. With why (the client's
     // message: no token in it) and the session id, when it is one.
     const target = deps.requestTarget?.(c) ?? targetOf(c.req.url);
-    const path = pathOfTarget(target);
-    const sessionId = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : undefined;
     // A gateway at its limit is a capacity problem: warn, so GATEWAY__LOG_LEVEL=warning shows it,
     // at most once every BUSY_WARN_EVERY_MS (a storm of reconnects would flood the log).
     const now = Date.now();
@@ -91,7 +89,7 @@ export function createWsHandler(deps: WsRouteDeps) {
     log[warn ? 'warn' : 'info']('upgrade refused', {
       code,
       reason,
-      session_id: sessionId !== undefined && isSessionId(sessionId) ? sessionId : undefined,
+      session_id: sessionIdOfTarget(target),
       url: redactUrl(target),
       origin: c.req.header('origin'),
     });
@@ -186,6 +184,13 @@ export function targetOf(url: string): string {
 }
 
 /** The path of a request target (`/ws/x?q`), as written: up to its query or fragment. */
+/** The session id an upgrade's request target names, when it is a valid one (for the log). */
+export function sessionIdOfTarget(target: string): string | undefined {
+  const path = pathOfTarget(target);
+  const id = path.startsWith(WS_PREFIX) ? path.slice(WS_PREFIX.length) : undefined;
+  return isSessionId(id) ? id : undefined;
+}
+
 export function pathOfTarget(target: string, start = 0): string {
   let end = start;
   while (end < target.length) {

@@ -19,13 +19,14 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
   turn.startedAt = performance.now();
   const { message } = turn;
   // The line for a turn is its end; at debug, its start as well (a long turn shows before it ends).
-  loggers.turn().debug('turn started', {
+  // Properties built only when debug is on: this runs for every turn.
+  loggers.turn().debug('turn started', () => ({
     session_id: ctx.sessionId,
     connection_id: turn.connection.id,
     request_id: turn.requestId,
     kind: message.type,
-    queued_ms: Math.round(turn.startedAt - turn.receivedAt),
-  });
+    queued_ms: Math.round(turn.startedAt! - turn.receivedAt),
+  }));
   if (message.type === 'tool_result' && ctx.isToolCallAccepted(message.tool_call_id)) {
     turn.fail(
       new GatewayError('duplicate_tool_result', `the agent already accepted a tool_result for ${message.tool_call_id}`, {

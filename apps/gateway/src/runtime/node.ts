@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
-import { invalidSessionId, pathOf, pathOfTarget } from '../http/ws-route.ts';
+import { invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import { loggers, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -214,8 +214,7 @@ export function serveNode(
   // it): answered with the §1 error body, logged and counted, instead of ws's plain-text 400.
   wss.on('wsClientError', (error: Error, _socket: unknown, request: IncomingMessage) => {
     const refusal = new GatewayError('invalid_message', `not a valid WebSocket handshake: ${error.message}`);
-    opts.metrics?.errorsTotal.inc({ code: refusal.code });
-    loggers.session().info('upgrade refused', { code: refusal.code, reason: refusal.message, session_id: sessionIdOf(request.url), url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+    noteRefusal(refusal, request, opts.metrics);
     const response = toHttpResponse(refusal, 400);
     // RFC 6455 §4.4: a version the server does not speak is answered with the ones it does.
     if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', '13, 8');
@@ -287,8 +286,7 @@ export function serveNode(
           path.startsWith('/ws/') && !SESSION_ID_PATTERN.test(path.slice('/ws/'.length))
             ? invalidSessionId()
             : new GatewayError('invalid_message', 'the upgrade request has a request target or Host header that cannot be parsed');
-        opts.metrics?.errorsTotal.inc({ code: error.code });
-        loggers.session().info('upgrade refused', { code: error.code, reason: error.message, session_id: sessionIdOf(request.url), url: redactUrl(request.url ?? ''), origin: request.headers.origin });
+        noteRefusal(error, request, opts.metrics);
         void writeRefusal(request, toHttpResponse(error, 400));
       }
     });
@@ -344,9 +342,9 @@ async function writeResponse(socket: import('node:stream').Duplex, response: Res
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
-/** The session id of an upgrade's request target, when it is one (for the log). */
-function sessionIdOf(target: string | undefined): string | undefined {
-  const path = pathOfTarget(target ?? '');
-  const id = path.startsWith('/ws/') ? path.slice('/ws/'.length) : undefined;
-  return id !== undefined && SESSION_ID_PATTERN.test(id) ? id : undefined;
+/** An upgrade refused before it reached the route: counted and logged as the route logs its own. */
+function noteRefusal(error: GatewayError, request: IncomingMessage, metrics: GatewayMetrics | undefined): void {
+  metrics?.errorsTotal.inc({ code: error.code });
+  const target = request.url ?? '';
+  loggers.session().info('upgrade refused', { code: error.code, reason: error.message, session_id: sessionIdOfTarget(target), url: redactUrl(target), origin: request.headers.origin });
 }

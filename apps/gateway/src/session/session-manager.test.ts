@@ -44,7 +44,7 @@ describe('SessionManager', () => {
 
   it('a bug of its own ends the turn with internal_error, logged at error with what was thrown, stack included', async () => {
     const lines: Record<string, unknown>[] = [];
-    configureLogging('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    configureLogging('debug', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
     try {
       const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
       const agent = {
@@ -58,6 +58,10 @@ describe('SessionManager', () => {
       sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
       await expect.poll(() => lines.find((l) => l.msg === 'turn ended')).toBeDefined();
       expect(raw.calls).toContain('send error');
+      // At debug, the turn's start as well, and the refused frame below.
+      expect(lines.find((l) => l.msg === 'turn started')).toMatchObject({ level: 'debug', request_id: 'r1', queued_ms: expect.any(Number) });
+      sessions.message(connection, '{');
+      expect(lines.find((l) => l.msg === 'frame refused')).toMatchObject({ level: 'debug', code: 'invalid_json', session_id: 'bug' });
       expect(lines.find((l) => l.msg === 'turn ended')).toMatchObject({
         level: 'error',
         request_id: 'r1',

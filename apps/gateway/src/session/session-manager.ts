@@ -198,7 +198,7 @@ export class SessionManager {
       onError: (connection, error) => {
         metrics.errorsTotal.inc({ code: error.code });
         // A client's mistake: debug, so a client sending bad frames in a loop does not flood the log.
-        this.#sessionLog.debug('frame refused', { session_id: connection.sessionId, connection_id: connection.id, code: error.code, error: error.message });
+        this.#sessionLog.debug('frame refused', () => ({ session_id: connection.sessionId, connection_id: connection.id, code: error.code, error: error.message }));
       },
       onIdle: (session) => {
         if (this.#sessions.get(session.sessionId) === session && session.isIdle) this.#sessions.delete(session.sessionId);
