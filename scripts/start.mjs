@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm start`: the mock agent on 8001 and the gateway on 8000, as two
 // processes; prints where to connect; Ctrl-C (or SIGTERM) stops both.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,8 @@ const pnpm = `npx -y ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).
 const agentPort = process.env.MOCK_AGENT__PORT || '8001';
 const gatewayPort = process.env.GATEWAY__PORT || '8000';
 
-function start(name, cwd, entry, env) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function start(name, cwd, args, env) {
+  const child = spawn(process.execPath, args, {
     cwd: `${root}/${cwd}`,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -33,7 +33,7 @@ function start(name, cwd, entry, env) {
   return { child, listening };
 }
 
-const agent = start('mock-agent', 'apps/mock-agent', 'src/main.node.ts', { MOCK_AGENT__PORT: agentPort });
+const agent = start('mock-agent', 'apps/mock-agent', ['--import', 'tsx', 'src/main.node.ts'], { MOCK_AGENT__PORT: agentPort });
 let gateway;
 const children = () => [agent.child, gateway?.child].filter(Boolean);
 let stopping = false;
@@ -47,7 +47,10 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 
 try {
   const agentUrl = await agent.listening;
-  gateway = start('gateway', 'apps/gateway', 'src/main.node.ts', {
+  // The gateway as production runs it: built to plain JavaScript (its `start` script does the same).
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: `${root}/apps/gateway`, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`the gateway's build failed (exit ${built.status})`);
+  gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], {
     GATEWAY__PORT: gatewayPort,
     GATEWAY__AGENT_URL: process.env.GATEWAY__AGENT_URL || agentUrl,
   });

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startInspectorProfile } from './inspector.ts';
@@ -81,6 +83,41 @@ export function denoGatewayArgs(): string[] | undefined {
   return words.slice(1);
 }
 
+/**
+ * The Node gateway's command as its `start` script runs it (`… && exec node <args>`),
+ * built first, once per bench run, with the script's own build step: production
+ * runs plain JavaScript, not the TypeScript sources through a loader.
+ */
+function nodeGatewayArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(gatewayDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const script = pkg.scripts?.start ?? '';
+  const words = splitWords(script.replace(/^.*\bexec\s+/, ''));
+  if (words[0] !== 'node') throw new Error(`apps/gateway start does not end with "exec node …": ${script}`);
+  if (!gatewayBuilt) {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: gatewayDir, stdio: 'inherit' });
+    gatewayBuilt = true;
+  }
+  return words.slice(1);
+}
+let gatewayBuilt = false;
+
+/**
+ * One of the bench's own Node servers bundled to plain JavaScript (bench/dist/),
+ * once per bench run, so that BARE and FLOOR run as the gateway does: no
+ * TypeScript loader thread in the process, whose start-up memory would be
+ * counted or reused by the idle workload depending on the run.
+ */
+function builtScript(script: string): string {
+  const out = join('dist', `${script.replaceAll('/', '-')}.mjs`);
+  if (!builtScripts.has(out)) {
+    const esbuild = createRequire(import.meta.url).resolve('esbuild/bin/esbuild');
+    execFileSync(esbuild, [`${script}.node.ts`, '--bundle', '--platform=node', '--format=esm', '--target=node20.19', '--packages=external', `--outfile=${out}`, '--log-level=warning'], { cwd: benchDir, stdio: 'inherit' });
+    builtScripts.add(out);
+  }
+  return out;
+}
+const builtScripts = new Set<string>();
+
 /** Shell-like word split for a package script (quotes, no expansions). */
 function splitWords(text: string): string[] {
   const words: string[] = [];
@@ -115,7 +152,7 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
   if (runtime === 'node') {
     const prof: string[] = [];
     if (opts.cpuProfName !== undefined) {
-      // A folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
+      // A folder per run: Node names the profile file itself.
       const dir = join(profileDir, opts.cpuProfName);
       mkdirSync(dir, { recursive: true });
       prof.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
@@ -123,8 +160,8 @@ export async function startGateway(runtime: Runtime, opts: GatewayStart): Promis
     proc = spawnProcess({
       name: 'gateway-node',
       command: process.execPath,
-      // BENCH_GATEWAY_NODE_ENTRY: a built gateway (plain JS) instead of the sources through tsx.
-      args: [...inspectArgs, ...prof, ...(process.env.BENCH_GATEWAY_NODE_ENTRY ? [process.env.BENCH_GATEWAY_NODE_ENTRY] : ['--import', 'tsx', 'src/main.node.ts'])],
+      // BENCH_GATEWAY_NODE_ENTRY: another build of the gateway (plain JS) instead of the one `start` runs.
+      args: [...inspectArgs, ...prof, ...(process.env.BENCH_GATEWAY_NODE_ENTRY ? [process.env.BENCH_GATEWAY_NODE_ENTRY] : nodeGatewayArgs())],
       cwd: gatewayDir,
       env,
       nofile: NOFILE,
@@ -162,7 +199,7 @@ export function startBare(runtime: Runtime, opts: { inspect?: boolean } = {}): P
 }
 
 /**
- * One of the bench's own servers, `<script>.node.ts` (through tsx) or
+ * One of the bench's own servers, `<script>.node.ts` (bundled: `builtScript`) or
  * `<script>.deno.ts` (loopback network only), once it has written its
  * `listening` line (and answers `/health`, with `health`).
  */
@@ -175,7 +212,7 @@ async function startScript(
   let proc: Spawned;
   const { inspectPort, inspectArgs } = await inspector(Boolean(opts.inspect));
   if (runtime === 'node') {
-    proc = spawnProcess({ name, command: process.execPath, args: [...inspectArgs, '--import', 'tsx', `${script}.node.ts`], cwd: benchDir, env: opts.env, nofile: NOFILE });
+    proc = spawnProcess({ name, command: process.execPath, args: [...inspectArgs, builtScript(script)], cwd: benchDir, env: opts.env, nofile: NOFILE });
   } else {
     const deno = denoBinary();
     if (deno === undefined) throw new Error('no deno binary (the deno devDependency of bench)');

@@ -33,15 +33,18 @@ export function gatewayCommand(runtime: Runtime): { command: string; args: strin
     if (!/(^|\/)deno$/.test(deno ?? '')) throw new Error(`start:deno should run deno, not ${JSON.stringify(deno)}`);
     return { command: denoBinary(), args };
   }
-  return { command: process.execPath, args: ['--import', 'tsx', 'src/main.node.ts'] };
+  // What `start` runs once it has built dist/ (the tests' global setup builds it once: build-gateway.ts).
+  const [node, ...args] = startScript('start');
+  if (node !== 'node') throw new Error(`start should run node, not ${JSON.stringify(node)}`);
+  return { command: process.execPath, args };
 }
 
-/** A script of the gateway's package.json, split into words (they hold no quotes). */
+/** The command a script of the gateway's package.json runs (after `exec`), split into words (they hold no quotes). */
 export function startScript(name: string): string[] {
   const pkg = JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8')) as { scripts: Record<string, string> };
   const script = pkg.scripts[name];
   if (script === undefined) throw new Error(`no ${name} script in package.json`);
-  return script.replace(/^exec\s+/, '').trim().split(/\s+/);
+  return script.replace(/^.*\bexec\s+/, '').trim().split(/\s+/);
 }
 
 /** The deno executable the `deno` devDependency installed (its postinstall puts it beside package.json). */

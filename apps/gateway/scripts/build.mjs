@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Builds the Node gateway into one ES module, dist/main.node.mjs (with its source map), as
+// production runs it: plain JavaScript, no TypeScript loader in the process. The gateway's
+// own code and the protocol package are bundled; its dependencies stay in node_modules.
+// Deno runs src/main.deno.ts as it is.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8'));
+// Workspace packages export TypeScript sources: those are bundled, everything else is imported at run time.
+const external = Object.keys(pkg.dependencies).filter((name) => !pkg.dependencies[name].startsWith('workspace:'));
+
+// esbuild's command, waited for: its JavaScript API keeps a service process that outlives this
+// script, and a process manager (or `pnpm start`'s cleanup) would find it left in the group.
+execFileSync(
+  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+  [
+    'src/main.node.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20.19',
+    '--outfile=dist/main.node.mjs',
+    '--sourcemap',
+    '--log-level=warning',
+    ...external.map((name) => `--external:${name}`),
+  ],
+  { cwd: appDir, stdio: 'inherit' },
+);
