@@ -589,25 +589,45 @@ describe('AgentClient protocol errors', () => {
     );
   });
 
-  it('a comment line is ignored however long, up to what the parser holds; past that the error says a line, with the limits', async () => {
-    for (const [length, fails] of [[50_000, false], [200_000, true]] as const) {
-      await withAgent(
-        (_req, res) => {
-          sse(res);
-          res.end(`: ${'c'.repeat(length)}\n` + event(DONE));
+  it('comment, id and event lines are ignored however long and however split; a data line past what the parser holds fails, with the limits', async () => {
+    const encoder = new TextEncoder();
+    const fetchOf = (chunks: string[]): AgentFetch => async () => {
+      let next = 0;
+      return {
+        status: 200,
+        headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
+        body: {
+          getReader: () => ({
+            read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
+            cancel: async () => undefined,
+          }),
+          cancel: async () => undefined,
         },
-        async (agent) => {
-          const { events, error } = await collect(client(agent, { maxEventBytes: 100 }));
-          if (!fails) {
-            expect(error).toBeUndefined();
-            expect(eventsOf(events)).toEqual([DONE]);
-            return;
-          }
-          expectGatewayError(error, 'agent_protocol_error');
-          expect((error as GatewayError).message).toMatch(/^an event or a line of the stream is larger than 100 bytes of data plus 65536 characters$/);
-          expect((error as GatewayError).details).toEqual({ max_event_bytes: 100, max_line_chars: 100 + 65_536 });
-        },
-      );
+      };
+    };
+    const split = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+    const run = (chunks: string[]) =>
+      collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 100, fetch: fetchOf(chunks) }));
+    const long = 'c'.repeat(200_000);
+    const token = { type: 'token', content: 'a' };
+    for (const stream of [
+      `: ${long}\n` + event(DONE),
+      `id: ${long}\r\n` + event(token, '\r\n') + event(DONE),
+      `data: {"type":"token",\revent: ${long}\rdata: "content":"a"}\r\r` + event(DONE),
+      `retry: ${long}\n${long}\n:\n` + event(DONE),
+    ]) {
+      const expected = stream.includes('"a"') ? [token, DONE] : [DONE];
+      for (const size of [stream.length, 4096, 7, 1]) {
+        const { events, error } = await run(split(stream, size));
+        expect({ size, error }).toEqual({ size, error: undefined });
+        expect(eventsOf(events)).toEqual(expected);
+      }
+    }
+    for (const size of [4096, 1]) {
+      const { error } = await run(split(`data: ${long}\n\n`, size));
+      expectGatewayError(error, 'agent_protocol_error');
+      expect((error as GatewayError).message).toMatch(/^an event or a data line of the stream is larger than 100 bytes of data plus 65536 characters$/);
+      expect((error as GatewayError).details).toEqual({ max_event_bytes: 100, max_line_chars: 100 + 65_536 });
     }
   });
 

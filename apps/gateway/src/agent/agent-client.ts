@@ -3,6 +3,7 @@ import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gate
 import { GatewayError } from '../errors.ts';
 import { AgentSilent, type AgentBodyReader, type AgentFetch, type AgentResponse } from './agent-fetch.ts';
 import { IdleTimer } from './idle-timer.ts';
+import { IgnoredLineFilter } from './ignored-lines.ts';
 import { createWebAgentFetch } from './web-agent-fetch.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
@@ -173,11 +174,11 @@ export class AgentClient {
         onEvent: (message) => pending.push(message),
         onError: (error) => {
           if (error.type === 'max-buffer-size-exceeded') {
-            // An unfinished event, or one line of any kind (a comment, an id), past what the parser holds.
+            // An unfinished event, or one `data` line, past what the parser holds (other lines never reach it).
             const limit = this.#opts.maxEventBytes + PARSER_SLACK_CHARS;
             parseFailure ??= new GatewayError(
               'agent_protocol_error',
-              `an event or a line of the stream is larger than ${this.#opts.maxEventBytes} bytes of data plus ${PARSER_SLACK_CHARS} characters`,
+              `an event or a data line of the stream is larger than ${this.#opts.maxEventBytes} bytes of data plus ${PARSER_SLACK_CHARS} characters`,
               { details: { max_event_bytes: this.#opts.maxEventBytes, max_line_chars: limit } },
             );
           }
@@ -189,6 +190,8 @@ export class AgentClient {
       // CR alone ends a line). So a final CR is fed as CRLF at once, and an LF that then
       // starts the next chunk is dropped: a CRLF split across chunks stays one line end.
       let skipLeadingLF = false;
+      // Comments and fields other than `data` go before the parser holds them: only `data` is bounded (§4).
+      const ignored = new IgnoredLineFilter();
 
       for (;;) {
         idle.resume();
@@ -205,7 +208,8 @@ export class AgentClient {
           if (skipLeadingLF && text.charCodeAt(0) === 10) text = text.slice(1);
           skipLeadingLF = text.charCodeAt(text.length - 1) === 13;
           if (skipLeadingLF) text += '\n';
-          if (text.length > 0) parser.feed(text);
+          const fed = ignored.push(text);
+          if (fed.length > 0) parser.feed(fed);
         }
         if (parseFailure) throw parseFailure;
 

@@ -1,0 +1,62 @@
+import { createParser } from 'eventsource-parser';
+import { describe, expect, it } from 'vitest';
+import { IgnoredLineFilter } from './ignored-lines.ts';
+
+/** The `data` of every event in `stream`, fed as `chunks` (CR line ends kept whole, as AgentClient feeds them). */
+function dataOf(chunks: string[], filter: boolean): string[] {
+  const events: string[] = [];
+  const parser = createParser({ onEvent: (e) => events.push(e.data) });
+  const ignored = new IgnoredLineFilter();
+  let skipLeadingLF = false;
+  for (let text of chunks) {
+    if (skipLeadingLF && text.charCodeAt(0) === 10) text = text.slice(1);
+    skipLeadingLF = text.charCodeAt(text.length - 1) === 13;
+    if (skipLeadingLF) text += '\n';
+    const fed = filter ? ignored.push(text) : text;
+    if (fed.length > 0) parser.feed(fed);
+  }
+  return events;
+}
+
+/** A seeded generator, so a failure names a case that can be run again. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const LINES = ['data: {"a":1}', 'data:x', 'data', 'dat', 'da: y', 'datax: z', ': note', ':', 'id: 7', 'event: e', 'retry: 10', 'x', 'data: é😀', ''];
+const ENDS = ['\n', '\r', '\r\n'];
+
+describe('IgnoredLineFilter', () => {
+  it('gives the parser the same events as the whole stream, however it is split', () => {
+    for (let seed = 1; seed <= 400; seed++) {
+      const next = random(seed);
+      let stream = '';
+      for (let i = 0; i < 30; i++) stream += LINES[Math.floor(next() * LINES.length)]! + ENDS[Math.floor(next() * ENDS.length)]!;
+      const expected = dataOf([stream], false);
+      const chunks: string[] = [];
+      for (let at = 0; at < stream.length; ) {
+        const size = 1 + Math.floor(next() * 12);
+        chunks.push(stream.slice(at, at + size));
+        at += size;
+      }
+      expect({ seed, events: dataOf(chunks, true) }).toEqual({ seed, events: expected });
+    }
+  });
+
+  it('drops an unfinished ignored line and what follows of it, and holds back at most four characters of a line it cannot tell yet', () => {
+    const filter = new IgnoredLineFilter();
+    expect(filter.push('data: 1\n: ')).toBe('data: 1\n');
+    expect(filter.push('c'.repeat(100_000))).toBe('');
+    expect(filter.push('cc\r\nid: 9')).toBe('');
+    expect(filter.push('9\ndat')).toBe('');
+    expect(filter.push('a: 2\n\nda')).toBe('data: 2\n\n');
+    expect(filter.push('ta')).toBe('');
+    // A whole line goes to the parser as it is (it holds none of it); a `data` line, however it ends.
+    expect(filter.push('x: 3\ndata: 4')).toBe('datax: 3\ndata: 4');
+    expect(filter.push(' and more')).toBe(' and more');
+  });
+});
