@@ -35,7 +35,7 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
-const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten', ' ', '\t'];
+const NOT_A_NUMBER = ['abc', 'NaN', 'Infinity', '1O', '0x10', '10s', 'ten', ' ', '\t', '.', '1e3', '1..5', '+1'];
 const NEGATIVE = ['-1', '-0.5'];
 // Longer than a timer can wait (2^31 - 1 ms): it would fire at once.
 const TOO_LONG = ['2147484', '3000000', '99999999999'];
@@ -161,6 +161,8 @@ describe('parseConfig', () => {
     expect(parseConfig({ [variable]: '1.5' })[key]).toBe(1500);
     expect(parseConfig({ [variable]: '0.25' })[key]).toBe(250);
     expect(parseConfig({ [variable]: '3' })[key]).toBe(3000);
+    expect(parseConfig({ [variable]: '.5' })[key]).toBe(500);
+    expect(parseConfig({ [variable]: '2.' })[key]).toBe(2000);
   });
 
   // Protocol.md §10: durations are > 0 except where 0 has a meaning ("close at once",
