@@ -264,7 +264,11 @@ export function serveNode(
       const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
       if (error.code === 'ECONNRESET' || !socket.writable || answering) return void socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const refusal = new GatewayError('invalid_message', `the request could not be read: ${STATUS_CODES[status] ?? error.code}`);
+      // A raw byte the parser refuses in a session id (`/ws/é`, not percent-encoded) is that id's fault first (§1).
+      const refusal =
+        status === 400 && badSessionIdIn((error as { rawPacket?: unknown }).rawPacket)
+          ? invalidSessionId()
+          : new GatewayError('invalid_message', `the request could not be read: ${STATUS_CODES[status] ?? error.code}`);
       opts.metrics?.errorsTotal.inc({ code: refusal.code });
       loggers.session().info('request refused', { code: refusal.code, status, reason: error.code });
       void writeResponse(socket, toHttpResponse(refusal, status));
@@ -292,6 +296,19 @@ export function serveNode(
     });
     server.once('error', reject);
   });
+}
+
+/**
+ * Whether the request line at the start of `raw` (what Node's parser was reading when it
+ * refused it) names `/ws/{session_id}` with a session id that is not one. Bytes read as
+ * Latin-1: any byte outside `[A-Za-z0-9._:-]` fails the pattern, as §1 asks.
+ */
+function badSessionIdIn(raw: unknown): boolean {
+  if (!Buffer.isBuffer(raw)) return false;
+  const line = /^[A-Z]+ (\S+)/.exec(raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1'));
+  if (line === null) return false;
+  const path = pathOfTarget(line[1]!);
+  return path.startsWith('/ws/') && !SESSION_ID_PATTERN.test(path.slice('/ws/'.length));
 }
 
 /** How long a request being answered at shutdown may take before its connection is cut. */
