@@ -35,6 +35,8 @@ export interface WsRouteDeps {
 }
 
 const WS_PREFIX = '/ws/';
+/** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 §4.2.1); two keys, joined with ", ", are not one. */
+const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
 /** `server_busy` refusals are logged at warn at most this often; the others in between at info. */
 const BUSY_WARN_EVERY_MS = 10_000;
 
@@ -111,6 +113,12 @@ export function createWsHandler(deps: WsRouteDeps) {
     }
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       return refuse(new GatewayError('invalid_message', 'this endpoint needs a WebSocket upgrade'), c, 426);
+    }
+    // RFC 6455 §4.2.1: `ws` refuses a key that is not 16 bytes in base64, Deno's server does not.
+    // A missing key is left to the runtime's handshake (both refuse it).
+    const key = c.req.header('sec-websocket-key');
+    if (key !== undefined && !WEBSOCKET_KEY.test(key.trim())) {
+      return refuse(new GatewayError('invalid_message', 'not a valid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64'), c, 400);
     }
     const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
     if (deps.opensAtOnce) {

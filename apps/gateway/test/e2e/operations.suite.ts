@@ -211,6 +211,9 @@ export function operationsSuite(runtime: Runtime) {
     it.each([
       ['no Sec-WebSocket-Key', 'Sec-WebSocket-Version: 13\r\n'],
       ['an unknown Sec-WebSocket-Version', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n'],
+      // RFC 6455 §4.2.1: 16 bytes in base64. Deno's server would upgrade it.
+      ['a Sec-WebSocket-Key that is not 16 bytes in base64', 'Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n'],
+      ['two Sec-WebSocket-Keys', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'],
     ])('a handshake with %s gets 400 with the §1 error body, logged and counted as a refusal', async (_name, headers) => {
       await withAgent((agent) =>
         withGateway(runtime, agent, {}, async (gateway) => {
