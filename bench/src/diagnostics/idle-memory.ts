@@ -13,9 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { collectGarbage, connectInspector } from '../inspector.ts';
-import type { Job } from '../jobs.ts';
-import { spawnProcess } from '../processes.ts';
-import { benchDir, NOFILE, startAgent, startBare, startGateway, type Server } from '../servers.ts';
+import { startAgent, startBare, startGateway, type Server } from '../servers.ts';
+import { holdIdleSockets } from './idle-sockets.ts';
 
 const [kindsArg = 'node,bare-node', socketsArg = '10000'] = process.argv.slice(2);
 const kinds = kindsArg.split(',');
@@ -84,23 +83,9 @@ try {
     try {
       await sleep(1000);
       const before = await read(server);
-      const job: Job = {
-        kind: 'idle',
-        target: 'ws',
-        url: server.url.replace(/^http/, 'ws'),
-        label: `idle-memory-${kind}`,
-        warmup: false,
-        graceMs: 0,
-        timeoutMs: 180_000,
-        sockets,
-        concurrency: 200,
-        gateway: isGateway,
-      };
-      const client = spawnProcess({ name: 'client', command: process.execPath, args: ['--import', 'tsx', 'src/load-client.ts', JSON.stringify(job)], cwd: benchDir, stdin: true, nofile: NOFILE });
+      const idle = await holdIdleSockets(server, { sockets, label: `idle-memory-${kind}`, gateway: isGateway, timeoutMs: 180_000 });
       try {
-        await client.waitForLine((l) => l.event === 'ready', 60_000);
-        client.child.stdin!.write('go\n');
-        const { opened } = await client.waitForLine<{ opened: { opened: number } }>((l) => l.event === 'opened', 120_000);
+        const { opened } = idle;
         await sleep(3000);
         const held = await read(server);
         const per = (a: number | undefined, b: number | undefined) => (((b ?? 0) - (a ?? 0)) / opened.opened).toFixed(0).padStart(6);
@@ -114,10 +99,8 @@ try {
           const d = per(before.mappings[name], held.mappings[name]);
           if (d.trim() !== '0' && d.trim() !== '-0') process.stdout.write(`    resident ${name.padEnd(26)} ${d}\n`);
         }
-        client.child.stdin!.write('release\n');
       } finally {
-        client.child.stdin!.end();
-        await client.stop(20_000);
+        await idle.release();
       }
     } finally {
       await server.stop();

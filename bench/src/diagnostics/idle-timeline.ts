@@ -7,11 +7,10 @@
  *
  *   node --import tsx src/diagnostics/idle-timeline.ts [node|deno|bare-node|bare-deno] [seconds=40] [sockets=10000]
  */
-import type { Job } from '../jobs.ts';
 import type { Runtime } from '../options.ts';
 import { rssBytes } from '../proc-stats.ts';
-import { spawnProcess } from '../processes.ts';
-import { benchDir, NOFILE, startAgent, startBare, startGateway, type Server } from '../servers.ts';
+import { startAgent, startBare, startGateway, type Server } from '../servers.ts';
+import { holdIdleSockets } from './idle-sockets.ts';
 
 const [kindArg = 'node', secondsArg = '40', socketsArg = '10000'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -31,23 +30,9 @@ try {
   server = isGateway ? await startGateway(runtime, { agentUrl: agent.url }) : await startBare(runtime);
   await sleep(1000);
   const before = rssBytes(server.proc.pid) ?? 0;
-  const job: Job = {
-    kind: 'idle',
-    target: 'ws',
-    url: server.url.replace(/^http/, 'ws'),
-    label: `idle-timeline-${kindArg}`,
-    warmup: false,
-    graceMs: 0,
-    timeoutMs: (seconds + 120) * 1000,
-    sockets,
-    concurrency: 200,
-    gateway: isGateway,
-  };
-  const client = spawnProcess({ name: 'client', command: process.execPath, args: ['--import', 'tsx', 'src/load-client.ts', JSON.stringify(job)], cwd: benchDir, stdin: true, nofile: NOFILE });
+  const held = await holdIdleSockets(server, { sockets, label: `idle-timeline-${kindArg}`, gateway: isGateway, timeoutMs: (seconds + 120) * 1000 });
   try {
-    await client.waitForLine((l) => l.event === 'ready', 60_000);
-    client.child.stdin!.write('go\n');
-    const { opened } = await client.waitForLine<{ opened: { opened: number; open_ms: number } }>((l) => l.event === 'opened', 120_000);
+    const { opened } = held;
     process.stdout.write(`${kindArg}: ${opened.opened} of ${sockets} sockets open in ${(opened.open_ms / 1000).toFixed(2)} s; RSS before ${(before / 2 ** 20).toFixed(1)} MB\n`);
     process.stdout.write('held s   RSS MB   KiB per socket (against before)\n');
     const start = performance.now();
@@ -56,10 +41,8 @@ try {
       const rss = rssBytes(server.proc.pid) ?? 0;
       process.stdout.write(`${String(s).padStart(6)} ${(rss / 2 ** 20).toFixed(1).padStart(8)} ${perSocketKib(rss, before).padStart(8)}\n`);
     }
-    client.child.stdin!.write('release\n');
   } finally {
-    client.child.stdin!.end();
-    await client.stop(20_000);
+    await held.release();
   }
 } finally {
   await server?.stop();

@@ -166,6 +166,25 @@ function recordingFetch() {
   return { fetch: wrapped, bodies };
 }
 
+/** An event stream of `chunks`, one read each, without a server; `onCancel` hears each reader cancel (and whether the request was aborted first). */
+function chunkedFetch(chunks: string[], onCancel: (afterAbort: boolean) => void = () => undefined): AgentFetch {
+  const encoder = new TextEncoder();
+  return async (_url, init) => {
+    let next = 0;
+    return {
+      status: 200,
+      headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
+      body: {
+        getReader: () => ({
+          read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
+          cancel: async () => onCancel(init.signal.aborted),
+        }),
+        cancel: async () => undefined,
+      },
+    };
+  };
+}
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -590,24 +609,9 @@ describe('AgentClient protocol errors', () => {
   });
 
   it('comment, id and event lines are ignored however long and however split; a data line past what the parser holds fails, with the limits', async () => {
-    const encoder = new TextEncoder();
-    const fetchOf = (chunks: string[]): AgentFetch => async () => {
-      let next = 0;
-      return {
-        status: 200,
-        headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
-        body: {
-          getReader: () => ({
-            read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
-            cancel: async () => undefined,
-          }),
-          cancel: async () => undefined,
-        },
-      };
-    };
     const split = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
     const run = (chunks: string[]) =>
-      collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 100, fetch: fetchOf(chunks) }));
+      collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 100, fetch: chunkedFetch(chunks) }));
     const long = 'c'.repeat(200_000);
     const token = { type: 'token', content: 'a' };
     for (const stream of [
@@ -987,25 +991,8 @@ describe('AgentClient connection reuse', () => {
 
   it('a body read to its end is never aborted: drained after a terminal event, left alone after a cut', async () => {
     const cancels: string[] = [];
-    const encoder = new TextEncoder();
-    const fetchOf = (chunks: string[]): AgentFetch => async (_url, init) => {
-      let next = 0;
-      return {
-        status: 200,
-        headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
-        body: {
-          getReader: () => ({
-            read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
-            cancel: async () => {
-              cancels.push(init.signal.aborted ? 'cancelled after an abort' : 'cancelled');
-            },
-          }),
-          cancel: async () => undefined,
-        },
-      };
-    };
     const clientOf = (chunks: string[]) =>
-      new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: fetchOf(chunks) });
+      new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: chunkedFetch(chunks, (afterAbort) => cancels.push(afterAbort ? 'cancelled after an abort' : 'cancelled')) });
     const ended = await collect(clientOf([event(DONE)]));
     expect(eventsOf(ended.events)).toEqual([DONE]);
     // The rest of the body is drained in the background: let it reach its end.
