@@ -49,7 +49,7 @@ try {
   const agentUrl = await agent.listening;
   // The gateway as production runs it: built to plain JavaScript (its `start` script does the same).
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: `${root}/apps/gateway`, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error(`the gateway's build failed (exit ${built.status})`);
+  if (built.status !== 0) throw new Error(`the gateway's build failed (${built.error?.message ?? (built.signal ? `killed by ${built.signal}` : `exit ${built.status}`)})`);
   gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], {
     GATEWAY__PORT: gatewayPort,
     GATEWAY__AGENT_URL: process.env.GATEWAY__AGENT_URL || agentUrl,

@@ -4,7 +4,7 @@
 // own code and the protocol package are bundled; its dependencies stay in node_modules.
 // Deno runs src/main.deno.ts as it is.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -13,20 +13,30 @@ const pkg = JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8'));
 // Workspace packages export TypeScript sources: those are bundled, everything else is imported at run time.
 const external = Object.keys(pkg.dependencies).filter((name) => !pkg.dependencies[name].startsWith('workspace:'));
 
-// esbuild's command, waited for: its JavaScript API keeps a service process that outlives this
-// script, and a process manager (or `pnpm start`'s cleanup) would find it left in the group.
-execFileSync(
-  createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
-  [
-    'src/main.node.ts',
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node20.19',
-    '--outfile=dist/main.node.mjs',
-    '--sourcemap',
-    '--log-level=warning',
-    ...external.map((name) => `--external:${name}`),
-  ],
-  { cwd: appDir, stdio: 'inherit' },
-);
+// Built beside dist/ (the source map's paths are relative to its folder), then moved in:
+// a gateway starting while another build runs (a test, `pnpm start`) never reads half a file.
+const staging = `.build-${process.pid}`;
+try {
+  // esbuild's command, waited for: its JavaScript API keeps a service process that outlives this
+  // script, and a process manager (or `pnpm start`'s cleanup) would find it left in the group.
+  execFileSync(
+    createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+    [
+      'src/main.node.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--target=node20.19',
+      `--outfile=${staging}/main.node.mjs`,
+      '--sourcemap',
+      '--log-level=warning',
+      ...external.map((name) => `--external:${name}`),
+    ],
+    { cwd: appDir, stdio: 'inherit' },
+  );
+  mkdirSync(`${appDir}/dist`, { recursive: true });
+  renameSync(`${appDir}/${staging}/main.node.mjs.map`, `${appDir}/dist/main.node.mjs.map`);
+  renameSync(`${appDir}/${staging}/main.node.mjs`, `${appDir}/dist/main.node.mjs`);
+} finally {
+  rmSync(`${appDir}/${staging}`, { recursive: true, force: true });
+}
