@@ -619,6 +619,8 @@ describe('AgentClient protocol errors', () => {
       `id: ${long}\r\n` + event(token, '\r\n') + event(DONE),
       `data: {"type":"token",\revent: ${long}\rdata: "content":"a"}\r\r` + event(DONE),
       `retry: ${long}\n${long}\n:\n` + event(DONE),
+      // Fields whose names only start like `data`: not data.
+      `datax: ${long}\ndata : ${long}\n` + event(DONE),
     ]) {
       const expected = stream.includes('"a"') ? [token, DONE] : [DONE];
       for (const size of [stream.length, 4096, 7, 1]) {

@@ -42,7 +42,7 @@ export class IgnoredLineFilter {
     const tail = tailStart === 0 ? text : text.slice(tailStart);
     this.#inDataLine = tail.startsWith('data:');
     if (tail.length === 0 || this.#inDataLine) return text;
-    if (tail.length <= 4 && 'data'.startsWith(tail)) this.#carry = tail;
+    if ('data'.startsWith(tail)) this.#carry = tail;
     else this.#skipping = true;
     // A CR before the cut ends its line now: the parser would hold it, waiting to see an LF.
     return text.charCodeAt(tailStart - 1) === 13 ? text.slice(0, tailStart) + '\n' : text.slice(0, tailStart);
