@@ -300,15 +300,18 @@ export function serveNode(
 
 /**
  * Whether the request line at the start of `raw` (what Node's parser was reading when it
- * refused it) names `/ws/{session_id}` with a session id that is not one. Bytes read as
- * Latin-1: any byte outside `[A-Za-z0-9._:-]` fails the pattern, as §1 asks.
+ * refused it) names `/ws/{session_id}` with a byte in the session id that the parser refuses
+ * (outside printable ASCII): then the fault is the session id's. Best effort: `raw` is the
+ * chunk being parsed, so a request line split across two reads, or a request after another
+ * on the same connection, is answered `invalid_message` as before.
  */
 function badSessionIdIn(raw: unknown): boolean {
   if (!Buffer.isBuffer(raw)) return false;
-  const line = /^[A-Z]+ (\S+)/.exec(raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1'));
+  // Latin-1: one character a byte.
+  const line = /^[A-Z]+ ([^ \r\n]+)/.exec(raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1'));
   if (line === null) return false;
   const path = pathOfTarget(line[1]!);
-  return path.startsWith('/ws/') && !SESSION_ID_PATTERN.test(path.slice('/ws/'.length));
+  return path.startsWith('/ws/') && /[^\x21-\x7e]/.test(path.slice('/ws/'.length));
 }
 
 /** How long a request being answered at shutdown may take before its connection is cut. */
