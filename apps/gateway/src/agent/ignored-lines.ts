@@ -36,7 +36,7 @@ export class IgnoredLineFilter {
     }
     // The last line of the text starts after its last line end (a CR is never the text's last
     // character), or where the text starts unless that goes on with a `data` line.
-    const lastEnd = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+    const lastEnd = lastLineEnd(text);
     if (lastEnd < 0 && this.#inDataLine) return text;
     const tailStart = lastEnd + 1;
     const tail = tailStart === 0 ? text : text.slice(tailStart);
@@ -47,6 +47,16 @@ export class IgnoredLineFilter {
     // A CR before the cut ends its line now: the parser would hold it, waiting to see an LF.
     return text.charCodeAt(tailStart - 1) === 13 ? text.slice(0, tailStart) + '\n' : text.slice(0, tailStart);
   }
+}
+
+/**
+ * Index of the last CR or LF, or -1. A CR is looked for only after the last LF: a chunk
+ * that ends with its line (the usual case) costs two character reads, not a scan.
+ */
+function lastLineEnd(text: string): number {
+  let last = text.lastIndexOf('\n');
+  for (let cr = text.indexOf('\r', last + 1); cr >= 0; cr = text.indexOf('\r', cr + 1)) last = cr;
+  return last;
 }
 
 /** Index just past the first line end (CR, LF or CRLF), or -1. */
