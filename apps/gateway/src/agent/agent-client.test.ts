@@ -167,7 +167,7 @@ function recordingFetch() {
 }
 
 /** An event stream of `chunks`, one read each, without a server; `onCancel` hears each reader cancel (and whether the request was aborted first). */
-function chunkedFetch(chunks: string[], onCancel: (afterAbort: boolean) => void = () => undefined): AgentFetch {
+function chunkedFetch(chunks: (string | Uint8Array)[], onCancel: (afterAbort: boolean) => void = () => undefined): AgentFetch {
   const encoder = new TextEncoder();
   return async (_url, init) => {
     let next = 0;
@@ -176,7 +176,11 @@ function chunkedFetch(chunks: string[], onCancel: (afterAbort: boolean) => void 
       headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
       body: {
         getReader: () => ({
-          read: async () => (next < chunks.length ? { done: false as const, value: encoder.encode(chunks[next++]!) } : { done: true as const }),
+          read: async () => {
+            if (next >= chunks.length) return { done: true as const };
+            const chunk = chunks[next++]!;
+            return { done: false as const, value: typeof chunk === 'string' ? encoder.encode(chunk) : chunk };
+          },
           cancel: async () => onCancel(init.signal.aborted),
         }),
         cancel: async () => undefined,
@@ -634,6 +638,25 @@ describe('AgentClient protocol errors', () => {
       expectGatewayError(error, 'agent_protocol_error');
       expect((error as GatewayError).message).toMatch(/^an event or a data line of the stream is larger than 100 bytes of data plus 65536 characters$/);
       expect((error as GatewayError).details).toEqual({ max_event_bytes: 100, max_line_chars: 100 + 65_536 });
+    }
+  });
+
+  it('a byte order mark starts the stream and is dropped, however split; the same bytes read as Latin-1 are no mark (§4: UTF-8)', async () => {
+    const run = (chunks: Uint8Array[]) =>
+      collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: chunkedFetch(chunks) }));
+    const token = { type: 'token', content: 'a' };
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    // A real mark (EF BB BF) before the first field: the first event is read.
+    const marked = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(event(token) + event(DONE))]);
+    // U+00EF U+00BB U+00BF, the mark's bytes decoded as Latin-1 and sent as UTF-8: a field named `ï»¿data`,
+    // ignored, whether or not an ignored line comes before it in the same or another chunk.
+    const mojibake = bytes(`\u00ef\u00bb\u00bf${event(token)}` + event(DONE));
+    const afterComment = bytes(`: c\n\u00ef\u00bb\u00bf${event(token)}` + event(DONE));
+    for (const size of [1, 2, 3, 4, 1000]) {
+      const split = (all: Uint8Array) => Array.from({ length: Math.ceil(all.length / size) }, (_, i) => all.subarray(i * size, (i + 1) * size));
+      expect({ size, events: eventsOf((await run(split(marked))).events) }).toEqual({ size, events: [token, DONE] });
+      expect({ size, events: eventsOf((await run(split(mojibake))).events) }).toEqual({ size, events: [DONE] });
+      expect({ size, events: eventsOf((await run(split(afterComment))).events) }).toEqual({ size, events: [DONE] });
     }
   });
 

@@ -185,6 +185,10 @@ export class AgentClient {
         },
         maxBufferSize: this.#opts.maxEventBytes + PARSER_SLACK_CHARS,
       });
+      // The parser drops `ï»¿` (a byte order mark read as Latin-1) from the first text it is fed. The
+      // stream is UTF-8 and TextDecoder already drops a real mark (U+FEFF): those three characters are
+      // text, the start of a field's name, wherever the stream was split or lines dropped before them.
+      parser.feed('');
       const decoder = new TextDecoder();
       // eventsource-parser holds a chunk's final CR until it sees whether LF follows (§4: a
       // CR alone ends a line). So a final CR is fed as CRLF at once, and an LF that then
