@@ -12,6 +12,19 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8'));
 // Workspace packages export TypeScript sources: those are bundled, everything else is imported at run time.
 const external = Object.keys(pkg.dependencies).filter((name) => !pkg.dependencies[name].startsWith('workspace:'));
+// A bundled workspace package's imports of those resolve to the gateway's copies at run time: the
+// versions must be the ones it was written and tested against (one `zod` for the schemas and the gateway).
+const require = createRequire(import.meta.url);
+for (const [name, spec] of Object.entries(pkg.dependencies)) {
+  if (!spec.startsWith('workspace:')) continue;
+  const bundled = JSON.parse(readFileSync(`${appDir}/node_modules/${name}/package.json`, 'utf8'));
+  for (const [dep, version] of Object.entries(bundled.dependencies ?? {})) {
+    if (external.includes(dep) && pkg.dependencies[dep] !== version) {
+      console.error(`build: ${name} depends on ${dep} ${version}, the gateway on ${dep} ${pkg.dependencies[dep]}; the bundle would run ${name} on the gateway's copy. Pin the same version in both package.json files.`);
+      process.exit(1);
+    }
+  }
+}
 
 // Built beside dist/ (the source map's paths are relative to its folder), then moved in:
 // a gateway starting while another build runs (a test, `pnpm start`) never reads half a file.
@@ -20,7 +33,7 @@ try {
   // esbuild's command, waited for: its JavaScript API keeps a service process that outlives this
   // script, and a process manager (or `pnpm start`'s cleanup) would find it left in the group.
   execFileSync(
-    createRequire(import.meta.url).resolve('esbuild/bin/esbuild'),
+    require.resolve('esbuild/bin/esbuild'),
     [
       'src/main.node.ts',
       '--bundle',
