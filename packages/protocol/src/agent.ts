@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RequestIdSchema, SessionIdSchema } from './common.ts';
+import { RequestIdSchema, SessionIdSchema, safeInteger } from './common.ts';
 import { WSToolResultSchema, WSUserMessageSchema } from './client-frames.ts';
 
 // ---- Gateway → agent (protocol.md §3) ----
@@ -49,8 +49,8 @@ export type FinishReason = KnownFinishReason | (string & {});
 
 export const UsageSchema = z
   .looseObject({
-    input_tokens: z.number().int().min(0).optional(),
-    output_tokens: z.number().int().min(0).optional(),
+    input_tokens: safeInteger(0).optional(),
+    output_tokens: safeInteger(0).optional(),
   })
   .meta({ id: 'Usage' });
 export type Usage = z.infer<typeof UsageSchema>;

@@ -21,10 +21,13 @@ export const SessionIdSchema = z
   .meta({ id: 'SessionId', description: 'One path segment of 1–128 characters of `[A-Za-z0-9._:-]`.' });
 export type SessionId = z.infer<typeof SessionIdSchema>;
 
-export const SeqSchema = z
-  .number()
-  .int()
-  .min(1)
+/**
+ * An integer a JavaScript number holds exactly. Zod's `.int()` refuses anything past ±(2^53 − 1)
+ * already; the bounds are written out so that every generated document says so (OpenAPI included).
+ */
+export const safeInteger = (min: number = Number.MIN_SAFE_INTEGER) => z.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
+
+export const SeqSchema = safeInteger(1)
   .meta({ id: 'Seq', description: 'Starts at 1 on each connection and grows by exactly 1 per frame.' });
 
 export const isRequestId = (value: unknown): value is string =>

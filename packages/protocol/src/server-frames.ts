@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROTOCOL_VERSION, RequestIdSchema, SeqSchema, SessionIdSchema } from './common.ts';
+import { PROTOCOL_VERSION, RequestIdSchema, SeqSchema, SessionIdSchema, safeInteger } from './common.ts';
 import {
   AgentErrorEventSchema,
   DoneEventSchema,
@@ -34,7 +34,7 @@ export const SessionStartedSchema = z
     type: z.literal('session_started'),
     seq: SeqSchema,
     session_id: SessionIdSchema,
-    protocol_version: z.literal(PROTOCOL_VERSION),
+    protocol_version: z.literal(PROTOCOL_VERSION).meta({ type: 'integer', const: PROTOCOL_VERSION }),
     request_id: noRequestId,
   })
   .meta({ id: 'SessionStarted', description: 'The first frame of every connection.' });
@@ -83,11 +83,11 @@ export const GatewayErrorDetailsSchema = z
       .unknown()
       .optional()
       .meta({ description: '`invalid_message`: the refused frame’s `request_id` when it cannot be the error’s own: invalid, or used by a live turn (§2).' }),
-    status: z.number().int().optional().meta({ description: 'Agent errors mapped from an HTTP answer (§5): the agent’s HTTP status.' }),
+    status: safeInteger().optional().meta({ description: 'Agent errors mapped from an HTTP answer (§5): the agent’s HTTP status.' }),
     tool_call_id: z.string().optional().meta({ description: '`duplicate_tool_result`: the `tool_call_id` already answered.' }),
-    max_queued_messages: z.number().int().optional().meta({ description: '`queue_full`: the limit (`GATEWAY__MAX_QUEUED_MESSAGES`).' }),
-    max_event_bytes: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized event: `GATEWAY__MAX_EVENT_BYTES`.' }),
-    max_line_chars: z.number().int().optional().meta({ description: '`agent_protocol_error` for an oversized line: the longest line the gateway reads, in characters.' }),
+    max_queued_messages: safeInteger().optional().meta({ description: '`queue_full`: the limit (`GATEWAY__MAX_QUEUED_MESSAGES`).' }),
+    max_event_bytes: safeInteger().optional().meta({ description: '`agent_protocol_error` for an oversized event: `GATEWAY__MAX_EVENT_BYTES`.' }),
+    max_line_chars: safeInteger().optional().meta({ description: '`agent_protocol_error` for an oversized line: the longest line the gateway reads, in characters.' }),
   })
   .meta({ id: 'GatewayErrorDetails', description: 'What the gateway adds to an error, by code.' });
 export type GatewayErrorDetails = z.infer<typeof GatewayErrorDetailsSchema>;
@@ -100,7 +100,7 @@ const errorShape = {
   source: z.literal('gateway'),
   request_id: RequestIdSchema.optional(),
   details: GatewayErrorDetailsSchema.optional(),
-  retry_after_ms: z.number().int().min(0).optional(),
+  retry_after_ms: safeInteger(0).optional(),
 };
 
 /** `retryable` is the one §5 gives the code: a check in the schemas, an if/then/else in the documents. */
