@@ -770,6 +770,38 @@ describe('AgentClient failures', () => {
     );
   });
 
+  // Deno's fetch (the web transport) waits ABORT_GRACE_MS for an answer after an abort; Node's closes the connection at once.
+  it.each([
+    [200, 1],
+    [500, 0],
+  ])('an answer that comes after the caller aborted, within the grace: %i counts as accepted %i time(s) (§6)', async (status, accepted) => {
+    let callerAborted!: () => void;
+    const aborted = new Promise<void>((resolve) => (callerAborted = resolve));
+    await withAgent(
+      async (_req, res) => {
+        await aborted;
+        if (status === 200) {
+          sse(res);
+          res.end(event(DONE));
+        } else {
+          res.writeHead(status).end();
+        }
+      },
+      async (agent) => {
+        const onAccepted = vi.fn();
+        const controller = new AbortController();
+        const outcome = collect(client(agent), request({ signal: controller.signal, onAccepted }));
+        await agent.request(0);
+        controller.abort(new Error('cancelled'));
+        callerAborted();
+        const { events, error } = await outcome;
+        expect(error).toBeInstanceOf(UpstreamAborted);
+        expect(events).toEqual([]);
+        expect(onAccepted).toHaveBeenCalledTimes(accepted);
+      },
+    );
+  });
+
   it('connection refused → agent_unavailable', async () => {
     const port = await closedPort();
     const onAccepted = vi.fn();

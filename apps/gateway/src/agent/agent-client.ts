@@ -141,6 +141,10 @@ export class AgentClient {
           body,
           redirect: 'manual',
           signal: controller.signal,
+          // Cancelled (or disconnected) while the answer was on its way: a 2xx still means accepted.
+          onLateAnswer: (status) => {
+            if (status >= 200 && status < 300) req.onAccepted?.();
+          },
         });
       } catch (cause) {
         throw classify(cause, 'connect');

@@ -29,6 +29,12 @@ export interface AgentFetchInit {
   body?: string;
   redirect: 'manual';
   signal: AbortSignal;
+  /**
+   * The agent's answer came after `signal` aborted, while the transport still waited for it (its
+   * grace): the request rejects all the same, but the agent has answered with `status` (a 2xx
+   * accepted the message: protocol.md §6).
+   */
+  onLateAnswer?: (status: number) => void;
 }
 
 export interface AgentBodyReader {

@@ -128,7 +128,8 @@ describe('createWebAgentFetch', () => {
       return new Promise<Response>((resolve) => (answer = resolve));
     }) as unknown as typeof fetch;
     const caller = new AbortController();
-    const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal }).then(
+    const onLateAnswer = (status: number) => void events.push(`late answer ${status}`);
+    const pending = createWebAgentFetch(fetchFn)('http://agent.invalid/x', { redirect: 'manual', signal: caller.signal, onLateAnswer }).then(
       () => events.push('resolved'),
       (error: unknown) => events.push(`rejected: ${(error as Error).message}`),
     );
@@ -138,9 +139,10 @@ describe('createWebAgentFetch', () => {
     expect(runtimeSignal.aborted).toBe(false);
     expect(events).toEqual([]);
     const body = new ReadableStream<Uint8Array>({ cancel: () => void events.push('body cancelled') });
-    answer(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+    answer(new Response(body, { status: 202, headers: { 'content-type': 'text/event-stream' } }));
     await pending;
-    expect(events).toEqual(['body cancelled', 'rejected: cancelled']);
+    // The caller hears of the answer first: a 2xx accepted the message all the same (§6).
+    expect(events).toEqual(['late answer 202', 'body cancelled', 'rejected: cancelled']);
   });
 
   it('an abort while the answer is pending: after ABORT_GRACE_MS the runtime request is aborted too', async () => {

@@ -39,7 +39,8 @@ export function createWebAgentFetch(fetchFn: typeof globalThis.fetch = globalThi
     signal.addEventListener('abort', onAbort, { once: true });
     let res: Response;
     try {
-      res = await fetchFn(url, { ...init, body: once(init.body), duplex: 'half', signal: runtime.signal } as RequestInit);
+      const { method, headers, redirect } = init;
+      res = await fetchFn(url, { method, headers, redirect, body: once(init.body), duplex: 'half', signal: runtime.signal } as RequestInit);
     } catch (error) {
       if (!signal.aborted) throw error;
       // Aborted for real (after the grace, or at once for a silent agent): Deno closes the
@@ -52,7 +53,9 @@ export function createWebAgentFetch(fetchFn: typeof globalThis.fetch = globalThi
     }
     const body = res.body;
     if (signal.aborted) {
-      // The answer came after the caller gave up: its connection closes before that is reported.
+      // The answer came after the caller gave up: its connection closes before that is reported,
+      // and the caller hears of it (a tool result the agent accepted is marked all the same).
+      init.onLateAnswer?.(res.status);
       if (body !== null) await cancelled(body);
       throw signal.reason;
     }
