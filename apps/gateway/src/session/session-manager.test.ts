@@ -34,6 +34,34 @@ describe('SessionManager', () => {
     await shutdown;
   });
 
+  it('ignores frames that come after it sent its own close (nothing may be sent then): no turn, no refusal logged or counted', async () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('debug', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    try {
+      const metrics = new GatewayMetrics();
+      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+      const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('no agent here')) });
+      const sessions = new SessionManager({ config, agent, metrics });
+      const raw = socket();
+      const connection = sessions.open('after-close', raw);
+      // No turn: the socket closes with 1001 at once, and the client's frames already on the way still arrive.
+      const shutdown = sessions.shutdown(1000);
+      expect(raw.calls).toEqual(['send session_started', 'close 1001']);
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
+      sessions.message(connection, '{');
+      sessions.message(connection, JSON.stringify({ type: 'ping' }));
+      expect(raw.calls).toEqual(['send session_started', 'close 1001']);
+      expect(lines.filter((l) => l.msg === 'turn ended' || l.msg === 'frame refused')).toEqual([]);
+      const text = (await metrics.render()).body;
+      expect(text).not.toMatch(/gateway_turns_total\{[^}]*\} [1-9]/);
+      expect(text).not.toMatch(/gateway_errors_total\{[^}]*\} [1-9]/);
+      sessions.closed(connection, 1001, '');
+      await shutdown;
+    } finally {
+      configureLogging('error', () => undefined);
+    }
+  });
+
   it('keeps a socket opened before shutdown open', () => {
     const sessions = manager();
     const raw = socket();

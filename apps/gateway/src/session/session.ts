@@ -87,9 +87,13 @@ export class Session {
     if (!opts.takeover && this.isIdle) this.hooks.onIdle(this);
   }
 
-  /** A text frame from the IDE. Never throws. */
+  /**
+   * A text frame from the IDE. Never throws. Frames that come after the gateway sent its own
+   * close (shutdown, 1001) are dropped: nothing may be sent after a Close frame (RFC 6455 §5.5.1),
+   * so they could neither run nor be refused, and are not logged or counted as turns.
+   */
   handleText(connection: Connection, text: string): void {
-    if (connection !== this.connection) return;
+    if (connection !== this.connection || !connection.isOpen) return;
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.#refuse(connection, parsed);
     this.#handleMessage(connection, parsed.message, text);
@@ -97,7 +101,7 @@ export class Session {
 
   /** Binary frames are not part of the protocol (§2). */
   handleBinary(connection: Connection): void {
-    if (connection !== this.connection) return;
+    if (connection !== this.connection || !connection.isOpen) return;
     this.#sendError(
       connection,
       new GatewayError('invalid_message', 'binary frames are not supported; send JSON text frames'),
