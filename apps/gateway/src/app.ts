@@ -5,7 +5,7 @@ import type { GatewayConfig } from './config.ts';
 import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
-import { createWsHandler, type Authenticate, type RequestTarget, type Upgrade } from './http/ws-route.ts';
+import { createWsHandler, type Authenticate, type ClientAddress, type RequestTarget, type Upgrade } from './http/ws-route.ts';
 import { loggers } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SessionManager } from './session/session-manager.ts';
@@ -19,6 +19,8 @@ export interface AppDeps {
   upgrade: Upgrade;
   /** The request target as sent, where the runtime rebuilds the URL (runtime/node). */
   requestTarget?: RequestTarget;
+  /** The client's address, for the log (each runtime has its own). */
+  clientAddress?: ClientAddress;
   /** Sockets open before the next request is handled (runtime/node): no place is held for an accepted upgrade. */
   opensAtOnce?: boolean;
   /** Sockets let go of but still open in the runtime (Deno): they count under MAX_CONNECTIONS. */

@@ -4,7 +4,7 @@ import type { AgentFetch } from './agent/agent-fetch.ts';
 import { createAuthenticator, type HeaderOf } from './auth/authenticate.ts';
 import { createApp } from './app.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Authenticate, RequestTarget, Upgrade } from './http/ws-route.ts';
+import type { Authenticate, ClientAddress, RequestTarget, Upgrade } from './http/ws-route.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { SessionManager } from './session/session-manager.ts';
 
@@ -12,6 +12,8 @@ export interface RuntimePieces {
   upgrade: Upgrade;
   /** The request target as the client sent it, where the runtime's URL is rebuilt (dot segments resolved): Node. */
   requestTarget?: RequestTarget;
+  /** The address of the client's end of the connection, for the log. */
+  clientAddress?: ClientAddress;
   /**
    * An accepted socket opens (or its handshake fails) before the next request
    * is handled (Node). Absent: it may open in a later task, after its 101 has
@@ -51,6 +53,7 @@ export function createGateway(config: GatewayConfig, runtime: RuntimePieces, aut
     metrics,
     upgrade: runtime.upgrade,
     ...(runtime.requestTarget ? { requestTarget: runtime.requestTarget } : {}),
+    ...(runtime.clientAddress ? { clientAddress: runtime.clientAddress } : {}),
     ...(runtime.opensAtOnce ? { opensAtOnce: true } : {}),
     ...(runtime.lingeringSockets ? { lingeringSockets: runtime.lingeringSockets } : {}),
     ...(authenticate ? { authenticate } : {}),

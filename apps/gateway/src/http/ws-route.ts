@@ -6,7 +6,7 @@ import { loggers, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 import type { Connection } from '../session/connection.ts';
-import type { SessionManager } from '../session/session-manager.ts';
+import type { ClientOrigin, SessionManager } from '../session/session-manager.ts';
 
 /**
  * The runtime's WebSocket upgrade (runtime/node: node-server's; runtime/deno:
@@ -21,12 +21,27 @@ export type Authenticate = (c: Context, sessionId: string) => Promise<GatewayErr
 /** The request target (path and query) as the client sent it, if the runtime's URL may differ from it. */
 export type RequestTarget = (c: Context) => string | undefined;
 
+/** The address of the client's end of the connection (a proxy's, behind one), as the runtime knows it. */
+export type ClientAddress = (c: Context) => string | undefined;
+
+/** Longest `X-Forwarded-For` logged: a header is the client's to fill. */
+const FORWARDED_FOR_LOG_CHARS = 256;
+
+/** The log fields naming who asked: absent ones are left out. */
+export function clientOrigin(address: string | undefined, forwardedFor: string | undefined): ClientOrigin {
+  const origin: ClientOrigin = {};
+  if (address) origin.client_address = address;
+  if (forwardedFor) origin.forwarded_for = forwardedFor.slice(0, FORWARDED_FOR_LOG_CHARS);
+  return origin;
+}
+
 export interface WsRouteDeps {
   config: GatewayConfig;
   sessions: SessionManager;
   metrics: GatewayMetrics;
   upgrade: Upgrade;
   requestTarget?: RequestTarget;
+  clientAddress?: ClientAddress;
   /** Sockets open (or fail) before the next request is handled (Node): no place is held for them. */
   opensAtOnce?: boolean;
   /** Sockets let go of but still open in the runtime (Deno): they count under MAX_CONNECTIONS. */
@@ -77,6 +92,7 @@ export function createWsHandler(deps: WsRouteDeps) {
   const log = loggers.session();
   const opening = new OpeningUpgrades();
   let lastBusyWarning = -Infinity;
+  const originOf = (c: Context) => clientOrigin(deps.clientAddress?.(c), c.req.header('x-forwarded-for'));
   const noteRefusal = (code: string, c: Context, reason?: string) => {
     deps.metrics.errorsTotal.inc({ code });
     // The request target (path and query) on every runtime, as sent where the runtime rebuilt
@@ -94,6 +110,7 @@ export function createWsHandler(deps: WsRouteDeps) {
       session_id: sessionIdOfTarget(target),
       url: redactUrl(target),
       origin: c.req.header('origin'),
+      ...originOf(c),
     });
   };
   const refuse = (error: GatewayError, c: Context, status?: number) => {
@@ -120,7 +137,7 @@ export function createWsHandler(deps: WsRouteDeps) {
     if (key !== undefined && !WEBSOCKET_KEY.test(key.trim())) {
       return refuse(new GatewayError('invalid_message', 'not a valid WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in base64'), c, 400);
     }
-    const handler = new RouteSocketHandler(sessionId, deps.sessions, log);
+    const handler = new RouteSocketHandler(sessionId, deps.sessions, log, originOf(c));
     if (deps.opensAtOnce) {
       const answer = deps.upgrade(c, handler);
       return answer instanceof Promise ? answer.then(noted(c)) : noted(c)(answer);
@@ -219,6 +236,8 @@ class RouteSocketHandler implements SocketHandler {
     private readonly sessionId: string,
     private readonly sessions: SessionManager,
     private readonly log: ReturnType<typeof loggers.session>,
+    /** For the line that says the socket opened; let go of then (idle sockets are many). */
+    private client: ClientOrigin | undefined,
   ) {}
 
   /** Gives the place back: the socket opened (and counts itself now), or never will. */
@@ -233,7 +252,9 @@ class RouteSocketHandler implements SocketHandler {
   open(socket: ClientSocket): void {
     this.settle();
     try {
-      this.#connection = this.sessions.open(this.sessionId, socket);
+      const client = this.client;
+      this.client = undefined;
+      this.#connection = this.sessions.open(this.sessionId, socket, client);
     } catch (error) {
       this.#failed('open', error);
     }

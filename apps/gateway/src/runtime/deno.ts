@@ -41,6 +41,8 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
   const lingering = { count: 0 };
   return {
     lingeringSockets: () => lingering.count,
+    // `Deno.serve`'s handler info, which `serveDeno` passes as the app's env.
+    clientAddress: (c) => (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname,
     upgrade: (c, handler) => {
       // Without `Connection: Upgrade` this is a plain GET (RFC 9110 §7.8), as Node sees it: 426.
       if (!/(^|,)\s*upgrade\s*(,|$)/i.test(c.req.header('connection') ?? '')) {

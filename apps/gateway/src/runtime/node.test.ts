@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Hono } from 'hono';
@@ -5,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import { createGateway } from '../gateway.ts';
 import { connect, type TestClient } from '../../test/support/ws-client.ts';
-import { nodeRuntime, serveNode } from './node.ts';
+import { nodeRuntime, peerAddress, serveNode } from './node.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -52,6 +54,28 @@ describe('Node runtime: node-server 2 upgrade, socket adopted on open', () => {
     } finally {
       client?.ws.terminate();
       await server.close();
+    }
+  });
+});
+
+describe('peerAddress', () => {
+  it('reads the peer of an accepted socket without keeping a copy on it, as remoteAddress does', async () => {
+    const server = createServer();
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = createConnection((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      const socket = await accepted;
+      expect(peerAddress(socket)).toBe('127.0.0.1');
+      expect((socket as unknown as { _peername?: unknown })._peername).toBeFalsy();
+      // The getter it stands in for keeps the peer's name for the socket's life.
+      expect(socket.remoteAddress).toBe('127.0.0.1');
+      expect((socket as unknown as { _peername?: unknown })._peername).toMatchObject({ address: '127.0.0.1' });
+      expect(peerAddress(undefined)).toBeUndefined();
+    } finally {
+      client.destroy();
+      server.close();
     }
   });
 });

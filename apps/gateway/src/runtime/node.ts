@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import type { RuntimePieces } from '../gateway.ts';
-import { invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
+import { clientOrigin, invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import { loggers, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -39,10 +39,23 @@ export function nodeRuntime(opts: { agentStreamTimeoutMs: number }): RuntimePiec
       });
     },
     requestTarget,
+    clientAddress: (c) => peerAddress((c.env as Partial<HttpBindings> | undefined)?.incoming?.socket),
     header,
     opensAtOnce: true,
     fetch: createNodeAgentFetch({ connectTimeoutMs: opts.agentStreamTimeoutMs + 1000 }),
   };
+}
+
+/**
+ * The peer's address, for the log. Not `socket.remoteAddress`: that keeps the peer's name on the
+ * socket for as long as it is open, some 150 B per idle socket (docs/performance.md, item 27),
+ * for one log line. Asked of the socket's handle as Node's own getter asks it, without the copy.
+ */
+export function peerAddress(socket: unknown): string | undefined {
+  const handle = (socket as { _handle?: { getpeername?: (out: { address?: string }) => number } } | undefined)?._handle;
+  if (typeof handle?.getpeername !== 'function') return (socket as { remoteAddress?: string } | undefined)?.remoteAddress;
+  const out: { address?: string } = {};
+  return handle.getpeername(out) === 0 ? out.address : undefined;
 }
 
 /**
@@ -270,7 +283,7 @@ export function serveNode(
           ? invalidSessionId()
           : new GatewayError('invalid_message', `the request could not be read: ${STATUS_CODES[status] ?? error.code}`);
       opts.metrics?.errorsTotal.inc({ code: refusal.code });
-      loggers.session().info('request refused', { code: refusal.code, status, reason: error.code });
+      loggers.session().info('request refused', { code: refusal.code, status, reason: error.code, ...clientOrigin(peerAddress(socket), undefined) });
       void writeResponse(socket, toHttpResponse(refusal, status));
     });
     // With a listener of our own, node-server leaves refused upgrades to `writeRefusal`.
@@ -366,5 +379,13 @@ async function writeResponse(socket: import('node:stream').Duplex, response: Res
 function noteRefusal(error: GatewayError, request: IncomingMessage, metrics: GatewayMetrics | undefined): void {
   metrics?.errorsTotal.inc({ code: error.code });
   const target = request.url ?? '';
-  loggers.session().info('upgrade refused', { code: error.code, reason: error.message, session_id: sessionIdOfTarget(target), url: redactUrl(target), origin: request.headers.origin });
+  const forwardedFor = request.headers['x-forwarded-for'];
+  loggers.session().info('upgrade refused', {
+    code: error.code,
+    reason: error.message,
+    session_id: sessionIdOfTarget(target),
+    url: redactUrl(target),
+    origin: request.headers.origin,
+    ...clientOrigin(peerAddress(request.socket), Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor),
+  });
 }

@@ -10,6 +10,12 @@ import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
 import type { Turn } from './turn.ts';
 
+/** Who opened a socket, for the log: the peer's address and `X-Forwarded-For` as sent (not trusted, not checked). */
+export interface ClientOrigin {
+  client_address?: string;
+  forwarded_for?: string;
+}
+
 /** Gateway error codes that say the agent (or the gateway itself) failed a turn, not the client. */
 const AGENT_SIDE_CODES: ReadonlySet<string> = new Set([
   'agent_unavailable',
@@ -70,7 +76,7 @@ export class SessionManager {
   }
 
   /** A socket was accepted for `sessionId`: takes the session over if another socket holds it. */
-  open(sessionId: string, socket: ClientSocket): Connection {
+  open(sessionId: string, socket: ClientSocket, client?: ClientOrigin): Connection {
     const { config, metrics } = this.#deps;
     const connection = new Connection(
       sessionId,
@@ -104,7 +110,7 @@ export class SessionManager {
     }
     session.attach(connection);
     connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
-    this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size });
+    this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size, ...client });
     this.#ensurePinging();
     // Upgraded before shutdown began but opened after it (Deno opens after the 101): closed as any idle socket is.
     if (this.#shuttingDown) session.beginShutdown();

@@ -242,6 +242,42 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('logs who opened a socket or was refused: the client address, and X-Forwarded-For as sent', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__ALLOWED_ORIGINS: 'https://ide.example' }, async (gateway) => {
+          const forwarded = uniqueSession();
+          const viaProxy = await connect(gateway.wsUrl(forwarded), { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } });
+          const direct = uniqueSession();
+          const plain = await connect(gateway.wsUrl(direct));
+          try {
+            expect(await gateway.waitForLog((l) => l.msg === 'connection opened' && l.session_id === forwarded)).toMatchObject({
+              client_address: '127.0.0.1',
+              forwarded_for: '203.0.113.7, 10.0.0.1',
+            });
+            const line = await gateway.waitForLog((l) => l.msg === 'connection opened' && l.session_id === direct);
+            expect(line.client_address).toBe('127.0.0.1');
+            expect(line).not.toHaveProperty('forwarded_for');
+          } finally {
+            await Promise.all([viaProxy.close(), plain.close()]);
+          }
+          const refused = uniqueSession();
+          expect((await refusedUpgrade(gateway.wsUrl(refused), { origin: 'https://elsewhere.example', 'x-forwarded-for': 'x'.repeat(300) })).status).toBe(403);
+          // A header is the client's to fill: only so much of it is logged.
+          expect(await gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.session_id === refused)).toMatchObject({
+            code: 'forbidden',
+            client_address: '127.0.0.1',
+            forwarded_for: 'x'.repeat(256),
+          });
+          if (runtime === 'node') {
+            // Refused by Node's HTTP parser, before any route: the address still goes in the line.
+            const host = new URL(gateway.url).host;
+            expect((await rawRequest(gateway.url, `GET /ws/${uniqueSession()} HTTP/1.1\r\nHost: ${host}\r\nX-A\u0001: b\r\n\r\n`)).status).toBe(400);
+            expect(await gateway.waitForLog((l) => l.msg === 'request refused')).toMatchObject({ code: 'invalid_message', client_address: '127.0.0.1' });
+          }
+        }),
+      );
+    });
+
     it('a request the HTTP parser refuses, an h2c upgrade, an upgrade without Connection: the same JSON answers on both runtimes', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, {}, async (gateway) => {
