@@ -44,7 +44,14 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
       messageJson: turn.messageJson,
       signal: turn.controller.signal,
       onAccepted:
-        message.type === 'tool_result' ? () => ctx.markToolCallAccepted(message.tool_call_id) : undefined,
+        message.type === 'tool_result'
+          ? () => {
+              // A late answer (Deno's abort grace) to a turn whose socket closed: the session's marks
+              // went with the socket (§6: they last while it has one; a takeover keeps them).
+              if (turn.outcome === 'disconnected' && !turn.takenOver) return;
+              ctx.markToolCallAccepted(message.tool_call_id);
+            }
+          : undefined,
     });
     for await (const batch of events) {
       connection.batch(() => {

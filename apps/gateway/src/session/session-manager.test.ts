@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentClient } from '../agent/agent-client.ts';
+import { createWebAgentFetch } from '../agent/web-agent-fetch.ts';
 import { parseConfig } from '../config.ts';
 import { configureLogging } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
@@ -60,6 +61,42 @@ describe('SessionManager', () => {
     } finally {
       configureLogging('error', () => undefined);
     }
+  });
+
+  it.each([
+    ['the IDE cancelled it', 'cancel', true],
+    ['the socket was taken over', 'takeover', true],
+    ['the socket closed, and the IDE came back at once', 'disconnect', false],
+  ] as const)('a tool_result answered 2xx after its turn ended (Deno\'s abort grace) when %s (%s): marked %s (§6)', async (_case, how, marked) => {
+    // The Deno transport: an answer that comes within ABORT_GRACE_MS of the abort is still reported.
+    const answers: ((res: Response) => void)[] = [];
+    const fetchFn = (() => new Promise<Response>((resolve) => answers.push(resolve))) as unknown as typeof fetch;
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error' });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1024, fetch: createWebAgentFetch(fetchFn) });
+    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics() });
+    const first = sessions.open('late', socket());
+    sessions.message(first, JSON.stringify({ type: 'tool_result', tool_call_id: 'tc1', result: 1, request_id: 'r1' }));
+    await expect.poll(() => answers.length).toBe(1);
+    const raw = socket();
+    let current = first;
+    if (how === 'cancel') {
+      sessions.message(first, JSON.stringify({ type: 'cancel' }));
+    } else {
+      if (how === 'disconnect') sessions.closed(first, 1006, '');
+      current = sessions.open('late', raw);
+    }
+    answers[0]!(new Response(new ReadableStream(), { status: 200, headers: { 'content-type': 'text/event-stream' } }));
+    // The copy waits for the first request to end (§6), then is forwarded or refused as a duplicate.
+    sessions.message(current, JSON.stringify({ type: 'tool_result', tool_call_id: 'tc1', result: 1, request_id: 'r2' }));
+    const sent = how === 'cancel' ? (first.socket as ReturnType<typeof socket>).calls : raw.calls;
+    if (marked) {
+      await expect.poll(() => sent).toContain('send error');
+      expect(answers).toHaveLength(1);
+    } else {
+      await expect.poll(() => answers.length).toBe(2);
+      expect(sent).not.toContain('send error');
+    }
+    sessions.closed(current, 1000, '');
   });
 
   it('keeps a socket opened before shutdown open', () => {
