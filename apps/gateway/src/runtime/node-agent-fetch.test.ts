@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
 import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
 import { GatewayError } from '../errors.ts';
-import { agentPoolOptions, createNodeAgentFetch, nodeBodyReader, READ_WITHOUT_YIELD_BYTES } from './node-agent-fetch.ts';
+import { agentPoolOptions, BODY_HIGH_WATER_BYTES, BodyQueue, createNodeAgentFetch, READ_WITHOUT_YIELD_BYTES } from './node-agent-fetch.ts';
 
 const message = (id: string, scenario: unknown): AgentMessage => ({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario } });
 
@@ -99,18 +98,31 @@ describe('createNodeAgentFetch', () => {
   });
 
   it('lets the event loop take a turn between chunks of a body that arrives faster than it is read', async () => {
-    // As undici does: each read below the highWaterMark pulls the next chunk at once, from what
-    // libuv read of a busy socket in one poll (up to 2 MiB).
+    // As undici does: each read resumes its parser, which hands over the next chunk at once, from
+    // what libuv read of a busy socket in one poll (up to 2 MiB).
     const chunk = Buffer.alloc(READ_WITHOUT_YIELD_BYTES, 'a');
-    let left = 16;
-    const body = new Readable({ highWaterMark: READ_WITHOUT_YIELD_BYTES, read() { this.push(left-- > 0 ? chunk : null); } });
-    const reader = nodeBodyReader(body);
+    let left = 15;
+    const body = new BodyQueue();
+    let paused = false;
+    body.controller = {
+      pause: () => void (paused = true),
+      resume: () => {
+        paused = false;
+        if (left-- > 0) body.push(chunk);
+        else body.end();
+      },
+      abort: () => undefined,
+      get paused() {
+        return paused;
+      },
+    };
+    body.push(chunk);
     let reads = 0;
     let readsBeforeTurn: number | undefined;
     setImmediate(() => (readsBeforeTurn = reads));
     let bytes = 0;
     for (;;) {
-      const result = await reader.read();
+      const result = await body.read();
       if (result.done) break;
       reads++;
       bytes += result.value.byteLength;
@@ -118,5 +130,47 @@ describe('createNodeAgentFetch', () => {
     expect(bytes).toBe(16 * READ_WITHOUT_YIELD_BYTES);
     // Without the turn, all 16 chunks were read before any other callback ran.
     expect(readsBeforeTurn).toBe(1);
+  });
+
+  it('stops undici at BODY_HIGH_WATER_BYTES unread and resumes it when read, handing over what is queued as one chunk', async () => {
+    const body = new BodyQueue();
+    const calls: string[] = [];
+    let paused = false;
+    body.controller = {
+      pause: () => void (calls.push('pause'), (paused = true)),
+      resume: () => void (calls.push('resume'), (paused = false)),
+      abort: () => void calls.push('abort'),
+      get paused() {
+        return paused;
+      },
+    };
+    const part = Buffer.alloc(BODY_HIGH_WATER_BYTES / 4, 'b');
+    for (let i = 0; i < 3; i++) body.push(part);
+    expect(calls).toEqual([]);
+    body.push(part);
+    expect(calls).toEqual(['pause']);
+    const first = await body.read();
+    expect(first).toMatchObject({ done: false });
+    expect(first.value?.byteLength).toBe(BODY_HIGH_WATER_BYTES);
+    expect(calls).toEqual(['pause', 'resume']);
+    // A read that waits is woken by the next chunk; the end follows what was queued.
+    const next = body.read();
+    body.push(Buffer.from('c'));
+    body.end();
+    expect(Buffer.from((await next).value!).toString()).toBe('c');
+    expect(await body.read()).toEqual({ done: true });
+    // Cancelling a body that ended leaves the connection to the pool.
+    await body.cancel();
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+
+  it('cancelling a body before its end aborts the request, and a read after it fails', async () => {
+    const body = new BodyQueue();
+    const aborted: unknown[] = [];
+    body.controller = { pause: () => undefined, resume: () => undefined, abort: (reason) => void aborted.push(reason), paused: false };
+    body.push(Buffer.from('data: x'));
+    await body.cancel();
+    expect(aborted).toHaveLength(1);
+    await expect(body.read()).rejects.toBe(aborted[0]);
   });
 });
