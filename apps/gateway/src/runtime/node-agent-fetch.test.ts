@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startMockAgent } from '@agent-gateway/mock-agent';
 import type { AgentMessage } from '@agent-gateway/protocol';
@@ -94,6 +94,36 @@ describe('createNodeAgentFetch', () => {
     } finally {
       for (const socket of fill) socket.destroy();
       child.kill();
+    }
+  });
+
+  it('an agent that closes the connection to end its answer, while the gateway is not reading: the body is whole, the process lives', async () => {
+    // undici 7 asserted that its parser was not paused when the connection ended, from the socket's
+    // 'end' handler: an uncaught exception that ended the gateway (nodejs/undici#5360). patches/ backports
+    // the fix of undici 8. Here the body is more than BODY_HIGH_WATER_BYTES, framed by the close
+    // (`connection: close`, no length), and nothing reads it until the agent's side has closed.
+    const event = `data: {"type":"token","content":"${'a'.repeat(1000)}"}\n\n`;
+    const body = event.repeat(Math.ceil((BODY_HIGH_WATER_BYTES * 1.5) / event.length)) + 'data: {"type":"done","finish_reason":"stop"}\n\n';
+    let closed!: Promise<void>;
+    const server = createServer((socket) => {
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n${body}`));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const fetch = createNodeAgentFetch({ connectTimeoutMs: 6000 });
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent/message/stream`;
+      const res = await fetch(url, { method: 'POST', body: '{}', redirect: 'manual', signal: new AbortController().signal });
+      expect(res.status).toBe(200);
+      // The agent's socket closes once undici has taken the whole answer in, which it did paused.
+      await closed;
+      const reader = res.body!.getReader();
+      const parts: Uint8Array[] = [];
+      for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(Buffer.from(r.value));
+      expect(Buffer.concat(parts).toString()).toBe(body);
+    } finally {
+      server.close();
     }
   });
 
