@@ -59,9 +59,10 @@ export function createNodeAgentFetch(opts: { connectTimeoutMs: number }): AgentF
       };
       // undici acts on an abort only once the request has a connection: while a connect hangs, it
       // waits for the connect, and a request whose connect was pending could still be written once
-      // it is up (1 in some 3,400 under churn, before this wait). So an abort before then is kept, acted on in onRequestStart (the request is then
-      // never written), and waited for (undici to settle the request) for up to ABORT_GRACE_MS
-      // before the caller hears of it; at once for an agent silent for the whole stream timeout.
+      // it is up (1 in some 3,400 under churn, before this wait). So an abort before then is kept,
+      // acted on in onRequestStart (the request is then never written), and waited for (undici to
+      // settle the request) for up to ABORT_GRACE_MS before the caller hears of it; at once for an
+      // agent silent for the whole stream timeout.
       const onAbort = () => {
         body.controller?.abort(signal.reason);
         if (answered) return body.fail(signal.reason);
