@@ -56,6 +56,27 @@ describe('createNodeAgentFetch', () => {
     }
   });
 
+  it('an abort before the request is written leaves its keep-alive connection to the next request, and the agent never sees it', async () => {
+    const agent = await startMockAgent({ port: 0, tokenDelayMs: 0 });
+    try {
+      const client = new AgentClient({ agentUrl: agent.url, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 65536, fetch: createNodeAgentFetch({ connectTimeoutMs: 6000 }) });
+      expect((await collect(client, 'r0', { name: 'tokens', count: 2 })).at(-1)).toMatchObject({ type: 'done' });
+      await agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === 'r0' && r.endedAt !== null));
+      // The pool has its connection back (it hears of it on a later turn of the event loop).
+      await new Promise((resolve) => setImmediate(resolve));
+      // The request is queued on that idle connection; undici writes it on a later turn of the event loop.
+      const cancel = new AbortController();
+      const aborted = collect(client, 'r1', { name: 'tokens', count: 2 }, cancel.signal).catch((e: unknown) => e);
+      cancel.abort();
+      expect(await aborted).toBeInstanceOf(UpstreamAborted);
+      expect((await collect(client, 'r2', { name: 'tokens', count: 2 })).at(-1)).toMatchObject({ type: 'done' });
+      expect(agent.requests.map((r) => r.headers['x-request-id'])).toEqual(['r0', 'r2']);
+      expect(agent.connections.total).toBe(1);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('connection refused → agent_unavailable naming the cause', async () => {
     const agent = await startMockAgent({ port: 0 });
     const url = agent.url;

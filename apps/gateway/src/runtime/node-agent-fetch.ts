@@ -19,8 +19,10 @@ export const agentPoolOptions = (connectTimeoutMs: number) => ({ connections: nu
  * agent (docs/performance.md, rounds 2 and 11). Connections to the agent are
  * kept alive and reused (protocol.md §3), redirects are never followed, and
  * an abort destroys the request's connection, so the agent sees it closed at
- * once. undici's own timeouts leave the rule to `AgentClient`'s idle timer
- * (`agentPoolOptions`), which does not count time the gateway is not reading.
+ * once; a request aborted before it was written is dropped, and its
+ * connection goes to the next request. undici's own timeouts leave the rule
+ * to `AgentClient`'s idle timer (`agentPoolOptions`), which does not count
+ * time the gateway is not reading.
  */
 export function createNodeAgentFetch(opts: { connectTimeoutMs: number }): AgentFetch {
   const pools = new Map<string, Pool>();
@@ -76,8 +78,10 @@ export function createNodeAgentFetch(opts: { connectTimeoutMs: number }): AgentF
       signal.addEventListener('abort', onAbort, { once: true });
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart: (controller) => {
+          // Aborted before it was written: thrown, undici fails the request and leaves its
+          // connection to the next one (`controller.abort` would destroy that healthy socket).
+          if (signal.aborted) throw signal.reason;
           body.controller = controller;
-          if (signal.aborted) controller.abort(signal.reason);
         },
         onResponseStart: (_controller, status, headers) => {
           // 1xx answers are informational: the final one follows.
