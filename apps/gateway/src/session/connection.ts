@@ -29,7 +29,8 @@ let nextConnectionId = 1;
 export class Connection {
   readonly id = nextConnectionId++;
   readonly openedAt = performance.now();
-  lastPongAt = performance.now();
+  /** Pings sent since the client's last pong (session-manager: two unanswered intervals drop it). */
+  unansweredPings = 0;
   #seq = 0;
   #batching = false;
   #state: 'open' | 'closing' | 'closed' = 'open';

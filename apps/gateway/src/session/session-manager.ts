@@ -143,7 +143,7 @@ export class SessionManager {
   }
 
   pong(connection: Connection): void {
-    connection.lastPongAt = performance.now();
+    connection.unansweredPings = 0;
   }
 
   /**
@@ -265,7 +265,7 @@ export class SessionManager {
   #ensurePinging(): void {
     const interval = this.#deps.config.wsPingIntervalMs;
     if (interval <= 0 || this.#pingTimer !== undefined) return;
-    this.#pingTimer = setInterval(() => this.#pingAll(interval), interval);
+    this.#pingTimer = setInterval(() => this.#pingAll(), interval);
     (this.#pingTimer as { unref?: () => void }).unref?.();
   }
 
@@ -274,18 +274,23 @@ export class SessionManager {
     this.#pingTimer = undefined;
   }
 
-  /** One timer for every socket (y-websocket's pong flag, with two intervals of grace). */
-  #pingAll(interval: number): void {
-    const now = performance.now();
+  /**
+   * One timer for every socket (y-websocket's pong flag, with two intervals of grace). A pong
+   * gets two intervals from its ping, counted in ticks of this timer: counted from the socket's
+   * opening or its last pong, the first ping's answer got little more than one, and a tick run
+   * late (a busy loop) before the pong waiting in the socket was read would count against it.
+   */
+  #pingAll(): void {
     for (const connection of this.#connections) {
       const ping = connection.socket.ping;
       if (ping === undefined || !connection.isOpen) continue;
-      if (now - connection.lastPongAt > 2 * interval) {
+      if (connection.unansweredPings >= 2) {
         this.#sessionLog.info('no pong: dropping connection', { session_id: connection.sessionId, connection_id: connection.id });
         connection.terminate();
         this.closed(connection, 1006);
         continue;
       }
+      connection.unansweredPings++;
       try {
         ping.call(connection.socket);
       } catch {

@@ -660,6 +660,32 @@ export function operationsSuite(runtime: Runtime) {
         }),
       );
     });
+
+    // Deno's idleTimeout gives a pong one interval after its ping (README, "Where Deno differs").
+    if (runtime === 'node') {
+      it('keeps a client whose pongs come more than one interval late, within two', async () => {
+        await withAgent((agent) =>
+          withGateway(runtime, agent, { GATEWAY__WS_PING_INTERVAL: '0.5' }, async (gateway) => {
+            const late = new WebSocket(gateway.wsUrl(uniqueSession()), { autoPong: false });
+            try {
+              let pings = 0;
+              const closed = new Promise<string>((resolve) => late.once('close', (code) => resolve(`closed ${code}`)));
+              const fourPings = new Promise<string>((resolve) =>
+                late.on('ping', (data) => {
+                  // 1.2 intervals after each ping: the gateway must not drop the socket meanwhile.
+                  setTimeout(() => late.readyState === WebSocket.OPEN && late.pong(data), 600);
+                  if (++pings === 4) resolve('four pings');
+                }),
+              );
+              expect(await Promise.race([fourPings, closed])).toBe('four pings');
+              expect(late.readyState).toBe(WebSocket.OPEN);
+            } finally {
+              late.terminate();
+            }
+          }),
+        );
+      });
+    }
   });
 
   describe(`shutdown [${runtime}]`, () => {
