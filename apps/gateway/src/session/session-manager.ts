@@ -275,10 +275,9 @@ export class SessionManager {
   }
 
   /**
-   * One timer for every socket (y-websocket's pong flag, with two intervals of grace). A pong
-   * gets two intervals from its ping, counted in ticks of this timer: counted from the socket's
-   * opening or its last pong, the first ping's answer got little more than one, and a tick run
-   * late (a busy loop) before the pong waiting in the socket was read would count against it.
+   * One timer for every socket (y-websocket's pong flag, with two intervals of grace): a socket
+   * is dropped at the tick after two of its pings went unanswered, so each pong has two intervals
+   * from its ping. Counted in ticks, not time: a tick run late by a busy loop counts once.
    */
   #pingAll(): void {
     for (const connection of this.#connections) {
