@@ -51,6 +51,15 @@ describe('Connection.closed', () => {
     expect(raw.calls).toEqual(['send {"type":"pong","seq":1}']);
     expect(connection.closeCode).toBe(1006);
   });
+
+  it('does not use a seq for a frame it could not serialize: the next frame takes it', () => {
+    const raw = socket();
+    const connection = new Connection('s1', raw, limits, () => undefined);
+    const unserializable = { type: 'x', toJSON: () => { throw new RangeError('Maximum call stack size exceeded'); } };
+    expect(() => connection.send(unserializable)).toThrow(RangeError);
+    connection.send({ type: 'pong' });
+    expect(raw.calls).toEqual(['send {"type":"pong","seq":1}']);
+  });
 });
 
 describe('Connection flow control', () => {

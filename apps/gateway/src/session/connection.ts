@@ -94,11 +94,16 @@ export class Connection {
     }
   }
 
-  /** Sends one frame, adding `seq`. Returns its size in bytes (UTF-8), 0 when the socket is not open. */
+  /**
+   * Sends one frame, adding `seq`. Returns its size in bytes (UTF-8), 0 when the socket is not open.
+   * Throws what serializing throws (a value nested past the stack's depth: a `RangeError`), and
+   * then the frame's `seq` is not used: the next frame takes it, no gap (§5).
+   */
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
-    frame.seq = ++this.#seq;
+    frame.seq = this.#seq + 1;
     const text = this.stringify(frame);
+    this.#seq++;
     try {
       this.socket.send(text);
     } catch {

@@ -139,6 +139,38 @@ describe('SessionManager', () => {
     }
   });
 
+  it('an agent event nested too deeply to serialize ends its turn with agent_protocol_error, and no seq is skipped (§5)', async () => {
+    // JSON.parse takes any depth; V8's JSON.stringify recurses and runs out of stack long before this.
+    const depth = 200_000;
+    const deep = `{"type":"progress","a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const body = (message: string) =>
+      message === 'deep'
+        ? `data: {"type":"token","content":"before"}\n\ndata: ${deep}\n\ndata: {"type":"done","finish_reason":"stop"}\n\n`
+        : 'data: {"type":"done","finish_reason":"stop"}\n\n';
+    const fetchFn = (async (_url: string, init: RequestInit) => {
+      const content = JSON.parse(await new Response(init.body).text()).message.content as string;
+      return new Response(body(content), { headers: { 'content-type': 'text/event-stream' } });
+    }) as typeof fetch;
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error', GATEWAY__TOKEN_BUFFER_FLUSH_MS: '0' });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1 << 20, fetch: createWebAgentFetch(fetchFn) });
+    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics() });
+    const frames: Record<string, unknown>[] = [];
+    const raw: ClientSocket = { send: (text) => void frames.push(JSON.parse(text)), close: () => undefined, terminate: () => undefined, bufferedAmount: 0 };
+    const connection = sessions.open('deep', raw);
+    sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'deep', request_id: 'r1' }));
+    await expect.poll(() => frames.find((f) => f.request_id === 'r1' && (f.type === 'error' || f.type === 'done'))).toBeDefined();
+    sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'next', request_id: 'r2' }));
+    await expect.poll(() => frames.find((f) => f.request_id === 'r2' && f.type === 'done')).toBeDefined();
+    expect(frames.map((f) => [f.seq, f.type, f.request_id ?? null, f.code ?? null])).toEqual([
+      [1, 'session_started', null, null],
+      [2, 'token', 'r1', null],
+      [3, 'error', 'r1', 'agent_protocol_error'],
+      [4, 'done', 'r2', null],
+    ]);
+    expect(frames[2]).toMatchObject({ source: 'gateway', retryable: false, message: expect.stringContaining('nested too deeply') });
+    sessions.closed(connection, 1000, '');
+  });
+
   it('counts closes by code, a code only a client would send as other (the series stay few)', async () => {
     const metrics = new GatewayMetrics();
     const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__LOG_LEVEL: 'error' });

@@ -1,5 +1,5 @@
 import type { AgentEvent, AgentMessage, WSErrorResponse } from '@agent-gateway/protocol';
-import { toErrorFrame, type GatewayError } from '../errors.ts';
+import { GatewayError, toErrorFrame } from '../errors.ts';
 import { TokenBuffer } from '../relay/token-buffer.ts';
 import type { Connection } from './connection.ts';
 
@@ -107,7 +107,17 @@ export class Turn {
     frame.request_id = this.requestId;
     // `source: "gateway"` tells the gateway's errors from the agent's (§5): an agent cannot claim it.
     if (event.type === 'error' && frame.source === 'gateway') delete frame.source;
-    this.#count(this.connection.send(frame));
+    let bytes: number;
+    try {
+      bytes = this.connection.send(frame);
+    } catch (error) {
+      // The agent's JSON was parsed, but it nests deeper than serializing it can go (V8's
+      // JSON.stringify recurses): the agent's event, not the gateway, is at fault.
+      if (!(error instanceof RangeError)) throw error;
+      this.fail(new GatewayError('agent_protocol_error', `the agent sent a \`${event.type}\` event nested too deeply to relay`, { cause: error }));
+      return;
+    }
+    this.#count(bytes);
     if (event.type === 'done') this.outcome = event.finish_reason === 'cancelled' ? 'cancelled' : 'done';
     else if (event.type === 'error') {
       this.outcome = 'agent_error';
