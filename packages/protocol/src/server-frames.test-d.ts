@@ -68,6 +68,11 @@ describe('KnownServerFrame', () => {
     // The §1 HTTP body: the same shape without `seq` (a loose object: any other key is unknown).
     expectTypeOf<WSErrorResponse['seq']>().toEqualTypeOf<unknown>();
     expectTypeOf<GatewayErrorFrame['seq']>().toEqualTypeOf<number>();
+    // The gateway's own frames of a connection carry none, so a client routes any frame by it.
+    expectTypeOf<SessionStarted['request_id']>().toEqualTypeOf<undefined>();
+    expectTypeOf<WSPong['request_id']>().toEqualTypeOf<undefined>();
+    expectTypeOf<KnownServerFrame['request_id']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ServerFrame['request_id']>().toEqualTypeOf<string | undefined>();
   });
 
   it('lets finish_reason be any string while naming the known ones', () => {

@@ -23,9 +23,11 @@ const relayed = { request_id: RequestIdSchema, seq: SeqSchema };
  * event of the same type (§4 forwards unknown types unchanged) is relayed
  * with its turn's `request_id`: a `RelayedUnknownEvent`, never taken for these.
  */
-const noRequestId = z
-  .unknown()
-  .refine(() => false, 'never present on this frame')
+const noRequestId = (
+  // Typed `never` (so the frame's `request_id` is `undefined` to TypeScript): the check refuses
+  // every value. Not `z.never()`, which zod-to-openapi cannot write.
+  z.unknown().refine(() => false, 'never present on this frame') as unknown as z.ZodType<never>
+)
   .optional()
   .meta({ description: 'Never present: an agent event of this type is relayed with its turn’s `request_id` (RelayedUnknownEvent).', not: {} });
 
