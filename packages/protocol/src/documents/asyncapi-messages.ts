@@ -1,4 +1,4 @@
-import { CLOSE_REASONS } from '../close-codes.ts';
+import { CLOSE_REASONS, CloseCode } from '../close-codes.ts';
 import { GATEWAY_ERROR_RETRYABLE } from '../errors.ts';
 import { CLIENT_EXAMPLES, SERVER_EXAMPLES } from './examples.ts';
 import type { JsonObject } from './json.ts';
@@ -20,10 +20,23 @@ const errorCodeTable = (): string =>
     ...Object.entries(GATEWAY_ERROR_RETRYABLE).map(([code, retryable]) => `| \`${code}\` | ${retryable} |`),
   ].join('\n');
 
+/** When each code is used: the same words as the package README's table. */
+const CLOSE_WHEN: Record<CloseCode, string> = {
+  [CloseCode.NORMAL]: 'normal closure: what a client closes with (the gateway does not send it)',
+  [CloseCode.GOING_AWAY]: 'the gateway shuts down',
+  [CloseCode.INVALID_PAYLOAD]: 'a text frame that is not valid UTF-8 (Node; Deno drops the connection, 1006)',
+  [CloseCode.POLICY_VIOLATION]: 'the client stayed over `GATEWAY__MAX_BUFFERED_BYTES` too long',
+  [CloseCode.MESSAGE_TOO_BIG]: 'a frame over `GATEWAY__MAX_MESSAGE_BYTES`',
+  [CloseCode.INTERNAL_ERROR]: 'unexpected server condition (reserved: not sent today)',
+  [CloseCode.SESSION_TAKEN_OVER]: 'another connection took the session over',
+};
+
 export const closeCodeTable = (): string =>
-  ['| close code | reason |', '|---|---|', ...Object.entries(CLOSE_REASONS).map(([code, reason]) => `| ${code} | \`${reason}\` |`)].join(
-    '\n',
-  );
+  [
+    '| close code | reason | when |',
+    '|---|---|---|',
+    ...Object.entries(CLOSE_REASONS).map(([code, reason]) => `| ${code} | \`${reason}\` | ${CLOSE_WHEN[Number(code) as CloseCode]} |`),
+  ].join('\n');
 
 /** IDE → gateway frames, keyed by message name. */
 export const CLIENT_MESSAGES: Record<string, MessageSpec> = {
@@ -99,7 +112,9 @@ export const SERVER_MESSAGES: Record<string, MessageSpec> = {
   agent_error: {
     schema: 'RelayedAgentError',
     title: 'Agent error',
-    summary: "The agent's `error` event, relayed with its own `code` and no `source`; terminal. An absent `retryable` means false.",
+    summary: "The agent's `error` event, relayed with its own `code`; terminal. An absent `retryable` means false.",
+    description:
+      'A `source` the agent sent is relayed, except `"gateway"`, which the gateway drops: `source: "gateway"` marks the gateway\'s own errors only.',
     example: SERVER_EXAMPLES.agent_error,
     turn: true,
   },
