@@ -58,6 +58,10 @@ export function registerGatewayPaths(registry: OpenAPIRegistry): void {
         'Not an upgrade: no `Upgrade: websocket`, or no `Connection: Upgrade` (a proxy in front that drops hop-by-hop headers does this).',
         'invalid_message',
       ),
+      408: jsonError(
+        'The request head did not arrive in whole within Node\'s `headersTimeout` (60 s, checked every 30 s: answered after 60–90 s); Deno keeps such a connection open.',
+        'invalid_message',
+      ),
       431: jsonError('Request headers over 16 KiB (Node; Deno answers its own 400 with no body past some 64 KiB).', 'invalid_message'),
       503: jsonError('Shutting down, or too many open sockets.', 'shutting_down', 'server_busy'),
     },

@@ -50,8 +50,8 @@ describe('buildOpenApiDocument', () => {
 
   it('documents the WebSocket upgrade: 101, errors with WSErrorResponse (§1), access_token and bearer', () => {
     const op = doc.paths['/ws/{session_id}'].get;
-    expect(Object.keys(op.responses)).toEqual(['101', '400', '401', '403', '426', '431', '503']);
-    for (const status of ['400', '401', '403', '426', '431', '503']) {
+    expect(Object.keys(op.responses)).toEqual(['101', '400', '401', '403', '408', '426', '431', '503']);
+    for (const status of ['400', '401', '403', '408', '426', '431', '503']) {
       expect(op.responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/WSErrorResponse' });
     }
     expect(op.parameters).toEqual(
