@@ -12,6 +12,14 @@ describe('encodeSseEvent', () => {
     expect(encodeSseEvent('end\n')).toBe('data: end\ndata: \n\n');
   });
 
+  it.each([-5, Number.NaN, Number.POSITIVE_INFINITY])('refuses retry %s, which no receiver reads', (retry) => {
+    expect(() => encodeSseEvent({ type: 'done', finish_reason: 'stop' }, { retry })).toThrow(RangeError);
+  });
+
+  it('refuses data that serializes to nothing', () => {
+    expect(() => encodeSseEvent({ toJSON: () => undefined })).toThrow(/serializes to nothing/);
+  });
+
   it('writes event, id and retry before the data', () => {
     expect(encodeSseEvent({ type: 'done', finish_reason: 'stop' }, { id: '7', event: 'message', retry: 1500.9 })).toBe(
       'event: message\nid: 7\nretry: 1500\ndata: {"type":"done","finish_reason":"stop"}\n\n',

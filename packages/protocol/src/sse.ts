@@ -3,7 +3,7 @@ export interface SseFields {
   id?: string;
   /** Written as an `event:` line. */
   event?: string;
-  /** Written as a `retry:` line (milliseconds). */
+  /** Written as a `retry:` line (milliseconds, truncated to an integer; a negative or non-finite value throws). */
   retry?: number;
 }
 
@@ -26,8 +26,13 @@ export function encodeSseEvent(data: object | string, fields: SseFields = {}): s
     assertSingleLine('id', fields.id);
     out += `id: ${fields.id}\n`;
   }
-  if (fields.retry !== undefined) out += `retry: ${Math.trunc(fields.retry)}\n`;
-  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  if (fields.retry !== undefined) {
+    // A receiver ignores a `retry:` that is not all ASCII digits (WHATWG HTML §9.2.6).
+    if (!(fields.retry >= 0 && fields.retry <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`SSE retry must be a number of milliseconds, 0 or more, not ${fields.retry}`);
+    out += `retry: ${Math.trunc(fields.retry)}\n`;
+  }
+  const text = typeof data === 'string' ? data : (JSON.stringify(data) as string | undefined);
+  if (text === undefined) throw new TypeError('SSE data serializes to nothing (a toJSON that returns undefined?)');
   for (const line of text.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }
