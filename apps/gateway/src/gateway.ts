@@ -8,6 +8,13 @@ import type { Authenticate, ClientAddress, RequestTarget, Upgrade } from './http
 import { GatewayMetrics } from './observability/metrics.ts';
 import { SessionManager } from './session/session-manager.ts';
 
+/**
+ * How long a request being answered at shutdown (a `/ready` probe given up, a
+ * client that never sends the rest of its body) may hold the exit before its
+ * connection is cut.
+ */
+export const CLOSE_REQUESTS_MS = 1000;
+
 export interface RuntimePieces {
   upgrade: Upgrade;
   /** The request target as the client sent it, where the runtime's URL is rebuilt (dot segments resolved): Node. */

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { CLOSE_REASONS, CloseCode } from '@agent-gateway/protocol';
 import { exceedsUtf8Bytes } from '../agent/utf8.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
-import type { RuntimePieces } from '../gateway.ts';
+import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 export interface DenoRuntimeOptions {
@@ -169,7 +169,7 @@ export function serveDeno(app: Hono, opts: { host: string; port: number }): Prom
           port: opts.port,
           onListen: (addr) => {
             const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-            resolve({ url: `http://${host}:${(addr as Deno.NetAddr).port}`, close: () => server.shutdown() });
+            resolve({ url: `http://${host}:${(addr as Deno.NetAddr).port}`, close: () => shutdownWithin(server, CLOSE_REQUESTS_MS) });
           },
         },
         (request, info) => app.fetch(request, info),
@@ -178,4 +178,16 @@ export function serveDeno(app: Hono, opts: { host: string; port: number }): Prom
       reject(error);
     }
   });
+}
+
+/**
+ * `server.shutdown()`, given up after `ms`: Deno waits for every request still
+ * open, and one whose body never ends (a client stopped mid-body, answered
+ * long ago) would keep the process from exiting. The process exits next, which
+ * closes whatever is left.
+ */
+function shutdownWithin(server: Deno.HttpServer, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cut = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([server.shutdown(), cut]).finally(() => clearTimeout(timer));
 }

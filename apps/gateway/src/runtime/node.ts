@@ -6,7 +6,7 @@ import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '
 import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
-import type { RuntimePieces } from '../gateway.ts';
+import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
 import { clientOrigin, invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import { loggers, redactUrl } from '../observability/logger.ts';
@@ -326,9 +326,6 @@ function badSessionIdIn(raw: unknown): boolean {
   const path = pathOfTarget(line[1]!);
   return path.startsWith('/ws/') && /[^\x21-\x7e]/.test(path.slice('/ws/'.length));
 }
-
-/** How long a request being answered at shutdown may take before its connection is cut. */
-const CLOSE_REQUESTS_MS = 1000;
 
 /** A request Node handed to 'upgrade' that is not a WebSocket one, answered by the app on its socket. */
 async function answerByApp(app: Hono, incoming: IncomingMessage): Promise<void> {

@@ -345,7 +345,7 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
-    it('exits on SIGTERM though a refused client keeps its side of the connection open', async () => {
+    it('exits on SIGTERM though a refused client keeps its side of the connection open, or never ends its body', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, {}, async (gateway) => {
           const { hostname, port } = new URL(gateway.url);
@@ -353,6 +353,8 @@ export function operationsSuite(runtime: Runtime) {
           for (const request of [
             `GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n`,
             `GET /ws/s1 HTTP/1.1\r\nHost: a b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+            // Answered (404), but its body never ends: Deno's own shutdown would wait for it for ever.
+            `POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab`,
           ]) {
             const socket = createConnection({ host: hostname, port: Number(port), allowHalfOpen: true });
             socket.on('error', () => undefined);
