@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCause, redactUrl } from './logger.ts';
+import { describeCause, formatJsonLine, redactUrl } from './logger.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzIn0.c2lnbmF0dXJl';
 
@@ -44,3 +44,21 @@ describe('describeCause', () => {
     expect(describeCause('plain')).toBe('plain');
   });
 });
+
+describe('formatJsonLine', () => {
+  const record = (properties: Record<string, unknown>) =>
+    ({ category: ['gateway', 'session'], level: 'info', message: ['upgrade refused'], rawMessage: 'upgrade refused', timestamp: 0, properties }) as never;
+
+  it('takes out anything shaped like a JWT, wherever it is: a client token the URL does not carry as a query', () => {
+    const token = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sid":"s1","exp":1}').toString('base64url')}.c2lnbmF0dXJl-_x`;
+    const line = formatJsonLine(record({ session_id: token, url: `/ws/s1&access_token=${token}`, other: `a${token}b` }));
+    expect(line).not.toContain(token.split('.')[1]);
+    expect(JSON.parse(line)).toMatchObject({ session_id: '[REDACTED]', url: '/ws/s1&access_token=[REDACTED]', other: 'a[REDACTED]' });
+  });
+
+  it('leaves what is not a JWT as it is', () => {
+    const line = formatJsonLine(record({ session_id: 'eyJ-not.a-token', url: '/ws/eyJ.x' }));
+    expect(JSON.parse(line)).toMatchObject({ session_id: 'eyJ-not.a-token', url: '/ws/eyJ.x' });
+  });
+});
+

@@ -33,8 +33,17 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
   for (const [key, value] of Object.entries(record.properties)) {
     if (!(key in line)) line[key] = value instanceof Error ? describeError(value) : value;
   }
-  return `${stringify(line)}\n`;
+  const text = stringify(line);
+  return `${text.includes('eyJ') ? text.replace(JWT_SHAPE, '[REDACTED]') : text}\n`;
 }
+
+/**
+ * A JWT (three base64url parts, the first two JSON objects: `eyJ` is `{"`),
+ * wherever it turns up in a line: §9 keeps client tokens out of every log
+ * line, and a client that gets its URL wrong puts one where no query is
+ * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token=…`, `/ws/<token>`).
+ */
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 
 /** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge); `stringify` takes secrets out (observability/redact.ts). */
 export function configureLogging(level: LogLevelName, write: (line: string) => void, stringify?: (value: unknown) => string): void {

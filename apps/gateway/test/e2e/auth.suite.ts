@@ -114,7 +114,7 @@ export function authSuite(runtime: Runtime) {
       expect(await refusedUpgrade(ws('bad%20id'), { origin: 'https://evil.example' })).toEqual({ status: 400, body: expectError('invalid_session_id') });
     });
 
-    it('never writes a query token or the secret to a log line', async () => {
+    it('never writes a client token or the secret to a log line, a token in the path included', async () => {
       const sid = uniqueSession();
       const token = await mintClientToken(SECRET, sid, 60);
       const client = await connect(ws(sid, `access_token=${token}`));
@@ -130,9 +130,15 @@ export function authSuite(runtime: Runtime) {
         url: expect.stringContaining('?[REDACTED]'),
         reason: expect.stringContaining('session'),
       });
+      // A client that gets its URL wrong sends its token where no query is: in the path.
+      const misplaced = await mintClientToken(SECRET, '*', 60);
+      const paths = [`${sid}&access_token=${misplaced}`, `${sid}%3Faccess_token=${misplaced}`, `${sid}/${misplaced}`, misplaced];
+      for (const path of paths) expect((await refusedUpgrade(ws(path))).status).toBeGreaterThanOrEqual(400);
+      await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.url === '/ws/[REDACTED]');
       const output = [...env.gateway.stdout, ...env.gateway.stderr].join('\n');
       expect(output).not.toContain(token);
       expect(output).not.toContain(refusedToken);
+      expect(output).not.toContain(misplaced.split('.')[1]);
       expect(output).not.toContain(SECRET);
     });
   });
