@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AgentClient } from '../agent/agent-client.ts';
 import { createWebAgentFetch } from '../agent/web-agent-fetch.ts';
 import { parseConfig } from '../config.ts';
 import { configureLogging } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from './client-socket.ts';
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from './connection.ts';
 import { SessionManager } from './session-manager.ts';
 
 const socket = (): ClientSocket & { calls: string[] } => {
@@ -97,6 +98,33 @@ describe('SessionManager', () => {
       expect(sent).not.toContain('send error');
     }
     sessions.closed(current, 1000, '');
+  });
+
+  it('a socket whose closing handshake runs out of time at shutdown is logged and counted as closed before shutdown resolves', async () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    vi.useFakeTimers();
+    try {
+      const metrics = new GatewayMetrics();
+      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+      const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('no agent here')) });
+      const sessions = new SessionManager({ config, agent, metrics });
+      // A client that never answers the close: the runtime reports nothing until the socket is destroyed.
+      const raw = socket();
+      sessions.open('deaf', raw);
+      let resolved = false;
+      const shutdown = sessions.shutdown(0).then(() => void (resolved = true));
+      expect(raw.calls).toEqual(['send session_started', 'close 1001']);
+      await vi.advanceTimersByTimeAsync(CLOSE_HANDSHAKE_TIMEOUT_MS);
+      await shutdown;
+      expect(resolved).toBe(true);
+      expect(raw.calls).toContain('terminate');
+      expect(lines.find((l) => l.msg === 'connection closed')).toMatchObject({ session_id: 'deaf', code: 1001 });
+      expect((await metrics.render()).body).toMatch(/gateway_open_connections 0/);
+    } finally {
+      vi.useRealTimers();
+      configureLogging('error', () => undefined);
+    }
   });
 
   it('keeps a socket opened before shutdown open', () => {
