@@ -8,18 +8,19 @@ import { listenFailure, runServer } from './server-lifecycle.ts';
 // Only the gateway's own names: `--allow-env` can list them (`Deno.env.toObject()` needs them all).
 // A value that is not UTF-8 makes Deno throw an error that quotes it: a secret must not be printed.
 const env: Record<string, string | undefined> = {};
-const notUtf8: string[] = [];
+const unreadable: { variable: string; message: string }[] = [];
 for (const name of CONFIG_ENV_NAMES) {
   try {
     env[name] = Deno.env.get(name);
-  } catch {
-    notUtf8.push(name);
+  } catch (error) {
+    const message = error instanceof Deno.errors.NotCapable ? 'cannot be read: run deno with --allow-env (README, Permissions)' : 'is not valid UTF-8';
+    unreadable.push({ variable: name, message });
   }
 }
 
 let config: GatewayConfig;
 try {
-  if (notUtf8.length > 0) throw new ConfigError(notUtf8.map((variable) => ({ variable, message: 'is not valid UTF-8' })));
+  if (unreadable.length > 0) throw new ConfigError(unreadable);
   config = parseConfig(env);
 } catch (error) {
   console.error(`gateway: ${error instanceof ConfigError ? error.message : String(error)}`);
