@@ -191,15 +191,23 @@ export class SessionManager {
         metrics.activeTurns.inc();
       },
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
-      onTurnRefused: (session, connection, requestId, kind, error) => {
+      onTurnRefused: (session, connection, requestId, kind, error, bytes) => {
         const outcome = `error:${error.code}`;
+        const frames = bytes > 0 ? 1 : 0;
         metrics.turnsTotal.inc({ outcome });
+        metrics.framesRelayed.inc(frames);
+        metrics.bytesRelayed.inc(bytes);
+        // The same fields as any turn's line: it ended as soon as it came, with its error frame.
         this.#turnLog.info('turn ended', {
           session_id: session.sessionId,
           connection_id: connection.id,
           request_id: requestId,
           kind,
           outcome,
+          duration_ms: 0,
+          events: 0,
+          frames,
+          bytes,
           error_code: error.code,
           error: error.message,
         });

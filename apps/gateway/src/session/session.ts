@@ -21,8 +21,8 @@ export interface SessionHooks {
   newRequestId(): string;
   onTurnQueued(): void;
   onTurnEnd(session: Session, turn: Turn): void;
-  /** A turn refused before it was queued (`shutting_down`, `queue_full`): its error was its terminal frame. */
-  onTurnRefused(session: Session, connection: Connection, requestId: string, kind: AgentMessageInput['type'], error: GatewayError): void;
+  /** A turn refused before it was queued (`shutting_down`, `queue_full`): its error was its terminal frame, of `bytes` (0: not sent). */
+  onTurnRefused(session: Session, connection: Connection, requestId: string, kind: AgentMessageInput['type'], error: GatewayError, bytes: number): void;
   onError(connection: Connection, error: GatewayError): void;
   /** No connection and no turn left: the session may be forgotten. */
   onIdle(session: Session): void;
@@ -214,13 +214,15 @@ export class Session {
   }
 
   #refuseTurn(connection: Connection, error: GatewayError, requestId: string, kind: AgentMessageInput['type']): void {
-    this.#sendError(connection, error, requestId);
-    this.hooks.onTurnRefused(this, connection, requestId, kind, error);
+    const bytes = this.#sendError(connection, error, requestId);
+    this.hooks.onTurnRefused(this, connection, requestId, kind, error, bytes);
   }
 
-  #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): void {
-    connection.sendError(toErrorFrame(error, requestId));
+  /** Returns the frame's size in bytes, 0 when the socket is not open. */
+  #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): number {
+    const bytes = connection.sendError(toErrorFrame(error, requestId));
     this.hooks.onError(connection, error);
+    return bytes;
   }
 
   #pump(): void {

@@ -170,7 +170,15 @@ export function turnsSuite(runtime: Runtime) {
       for (const id of ids.slice(1)) client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('tokens', { count: 1 }) });
       expect(await client.terminal(ids[3]!)).toMatchObject({ type: 'error', code: 'queue_full', retryable: true, source: 'gateway', request_id: ids[3] });
       // A turn like any other for the people who run the gateway: its line, and counted by outcome.
-      expect(await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === ids[3])).toMatchObject({ outcome: 'error:queue_full', error_code: 'queue_full' });
+      const refused = client.frameOf(ids[3]!)[0]!;
+      expect(await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === ids[3])).toMatchObject({
+        outcome: 'error:queue_full',
+        error_code: 'queue_full',
+        duration_ms: 0,
+        events: 0,
+        frames: 1,
+        bytes: Buffer.byteLength(JSON.stringify(refused)),
+      });
       expect(await (await fetch(`${env.gateway.url}/metrics`)).text()).toMatch(/^gateway_turns_total\{outcome="error:queue_full"\} [1-9]/m);
       client.send({ type: 'cancel', request_id: ids[0] });
       expect(await client.terminal(ids[1]!)).toMatchObject({ type: 'done' });
