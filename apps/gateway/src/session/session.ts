@@ -214,15 +214,14 @@ export class Session {
   }
 
   #refuseTurn(connection: Connection, error: GatewayError, requestId: string, kind: AgentMessageInput['type']): void {
-    const bytes = this.#sendError(connection, error, requestId);
+    const bytes = connection.sendError(toErrorFrame(error, requestId));
+    this.hooks.onError(connection, error);
     this.hooks.onTurnRefused(this, connection, requestId, kind, error, bytes);
   }
 
-  /** Returns the frame's size in bytes, 0 when the socket is not open. */
-  #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): number {
-    const bytes = connection.sendError(toErrorFrame(error, requestId));
+  #sendError(connection: Connection, error: GatewayError, requestId: string | undefined): void {
+    connection.sendError(toErrorFrame(error, requestId));
     this.hooks.onError(connection, error);
-    return bytes;
   }
 
   #pump(): void {
