@@ -82,13 +82,16 @@ export function runServer(opts: LifecycleOptions): void {
     token_buffer_max_chars: config.tokenBufferMaxChars,
     log_level: config.logLevel,
   });
+  // Start-up warnings go out whatever GATEWAY__LOG_LEVEL says, as the lines above: an open gateway
+  // or a weak secret is a fact of this deployment, not noise (§10: "a warning is logged at start").
+  const startup = loggers.lifecycle();
   if (clientAuth.length === 0) {
-    log.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
+    startup.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
   }
   if (config.clientJwtSecret !== undefined && new TextEncoder().encode(config.clientJwtSecret).length < HS256_MIN_SECRET_BYTES) {
-    log.warn(`GATEWAY__CLIENT_JWT_SECRET is shorter than ${HS256_MIN_SECRET_BYTES} bytes, the least HS256 asks for (RFC 7518 §3.2): a short secret can be guessed, and tokens forged; use a long random one`);
+    startup.warn(`GATEWAY__CLIENT_JWT_SECRET is shorter than ${HS256_MIN_SECRET_BYTES} bytes, the least HS256 asks for (RFC 7518 §3.2): a short secret can be guessed, and tokens forged; use a long random one`);
   }
   if (config.internalApiKey !== undefined && config.internalApiKey.length < SHORT_SECRET_CHARS) {
-    log.warn(`GATEWAY__INTERNAL_API_KEY is shorter than ${SHORT_SECRET_CHARS} characters: it is taken out of the text of every frame and log line that contains it, so a short key also rewrites ordinary text, and property names are left as they are (it could be part of the protocol's own); use a long random one`);
+    startup.warn(`GATEWAY__INTERNAL_API_KEY is shorter than ${SHORT_SECRET_CHARS} characters: it is taken out of the text of every frame and log line that contains it, so a short key also rewrites ordinary text, and property names are left as they are (it could be part of the protocol's own); use a long random one`);
   }
 }

@@ -6,7 +6,7 @@ export type { Logger };
 /** Loggers of the gateway; categories are dotted in the output (`gateway.session`). */
 export const loggers = {
   server: () => getLogger(['gateway', 'server']),
-  /** Start-up facts (the `listening` line): written whatever the level, since scripts wait for them. */
+  /** Start-up facts (the `listening` line, start-up warnings): written whatever the level; scripts wait for them. */
   lifecycle: () => getLogger(['gateway', 'lifecycle']),
   session: () => getLogger(['gateway', 'session']),
   turn: () => getLogger(['gateway', 'turn']),

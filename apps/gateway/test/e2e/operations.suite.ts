@@ -763,12 +763,14 @@ export function operationsSuite(runtime: Runtime) {
   });
 
   describe(`configuration [${runtime}]`, () => {
-    it('writes the listening line whatever GATEWAY__LOG_LEVEL says, and nothing below the level', async () => {
+    it('writes the listening line and start-up warnings whatever GATEWAY__LOG_LEVEL says, and nothing else below the level', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__LOG_LEVEL: 'error' }, async (gateway) => {
           const client = await connect(gateway.wsUrl(uniqueSession()));
           await client.close();
           expect(gateway.logs.filter((l) => l.msg === 'listening')).toHaveLength(1);
+          // No client check is set: §10's warning at start, even at `error`.
+          expect(gateway.logs.filter((l) => l.level === 'warn').map((l) => String(l.msg))).toEqual([expect.stringMatching(/^client authentication is off/)]);
           expect(gateway.logs.some((l) => l.msg === 'connection opened')).toBe(false);
         }),
       );
