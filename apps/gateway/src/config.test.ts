@@ -70,7 +70,8 @@ const BAD_VALUES: Record<string, string[]> = {
   GATEWAY__ALLOWED_ORIGINS: [',', ' , ', ',,,', ' ', '\t'],
   // Set but blank: it would look configured and do nothing (an empty value is unset).
   GATEWAY__HOST: [' ', '\t'],
-  GATEWAY__AGENT_HEALTH_PATH: ['  '],
+  // Appended to the agent's URL: a URL here would be a path that is never there.
+  GATEWAY__AGENT_HEALTH_PATH: ['  ', 'http://other:8001/health', '//other/health', '/he alth'],
   // A blank secret would turn client authentication off while looking set.
   GATEWAY__CLIENT_JWT_SECRET: [' ', '\t', '  \n'],
   // Sent as a header: what cannot be one would fail every turn as agent_unavailable.
@@ -210,6 +211,12 @@ describe('parseConfig', () => {
       maxBufferedBytes: 8192,
       maxConnections: 7,
     });
+  });
+
+  it('says what range an integer has, when one past the largest safe integer is refused', () => {
+    expect(configError({ GATEWAY__MAX_CONNECTIONS: '99999999999999999999' }).message).toContain(
+      'GATEWAY__MAX_CONNECTIONS must be an integer >= 1 and <= 9007199254740991',
+    );
   });
 
   it.each([

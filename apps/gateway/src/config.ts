@@ -35,13 +35,27 @@ const integer = (opts: { min: number; max?: number }) =>
       .regex(/^\d+$/, 'must be a whole number')
       .transform(Number)
       .refine((n) => Number.isSafeInteger(n) && n >= opts.min && (opts.max === undefined || n <= opts.max), {
-        message: `must be an integer >= ${opts.min}${opts.max === undefined ? '' : ` and <= ${opts.max}`}`,
+        message: `must be an integer >= ${opts.min} and <= ${opts.max ?? Number.MAX_SAFE_INTEGER}`,
       })
       .optional(),
   );
 
-/** A name or a path: spaces around it are a typing slip, not part of it. */
-const text = () => z.preprocess(emptyToUndefined, z.string().trim().min(1, NOT_BLANK).optional());
+
+/**
+ * A path on the agent, appended to `GATEWAY__AGENT_URL` (spaces around it are a typing slip, not
+ * part of it): a URL given here would become a path that is never there.
+ */
+const agentPath = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .min(1, NOT_BLANK)
+      .refine((value) => !value.includes('://') && !value.startsWith('//'), 'must be a path on the agent (such as /health), not a URL')
+      .refine((value) => !/\s/.test(value), 'must not contain spaces')
+      .optional(),
+  );
 
 /** A listen address; an IPv6 one may be written as in a URL (`[::1]`). */
 const host = () =>
@@ -125,7 +139,7 @@ export const ConfigEnvSchema = z.object({
   GATEWAY__HOST: host(),
   GATEWAY__PORT: integer({ min: 0, max: 65535 }),
   GATEWAY__AGENT_URL: httpUrl(),
-  GATEWAY__AGENT_HEALTH_PATH: text(),
+  GATEWAY__AGENT_HEALTH_PATH: agentPath(),
   GATEWAY__INTERNAL_API_KEY: headerValue(),
   GATEWAY__LOG_LEVEL: logLevel(),
   GATEWAY__REQUEST_TIMEOUT: seconds({ allowZero: false }),
