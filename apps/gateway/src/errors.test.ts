@@ -124,6 +124,11 @@ describe('toHttpResponse', () => {
     expect(WSErrorResponseSchema.safeParse(body).success).toBe(true);
   });
 
+  it('says how to authenticate on a 401 (WWW-Authenticate: Bearer), and only there', () => {
+    expect(toHttpResponse(upgradeError('unauthorized', 'no token')).headers.get('www-authenticate')).toBe('Bearer realm="agent-gateway"');
+    expect(toHttpResponse(upgradeError('forbidden', 'other session')).headers.get('www-authenticate')).toBeNull();
+  });
+
   it('uses an explicit status and keeps details in the body', async () => {
     const error = new GatewayError('internal_error', 'internal error', { details: { where: 'upgrade' } });
     const res = toHttpResponse(error, 500);

@@ -59,5 +59,7 @@ export function toHttpResponse(error: GatewayError, status?: number): Response {
   const httpStatus = status ?? UPGRADE_ERROR_STATUS[error.code as UpgradeErrorCode] ?? 500;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+  // RFC 9110 §15.5.2: a 401 says how to authenticate (RFC 6750 §3: a Bearer token).
+  if (httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="agent-gateway"';
   return new Response(JSON.stringify(toErrorFrame(error)), { status: httpStatus, headers });
 }

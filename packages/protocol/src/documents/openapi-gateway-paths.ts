@@ -52,7 +52,10 @@ export function registerGatewayPaths(registry: OpenAPIRegistry): void {
         'invalid_session_id',
         'invalid_message',
       ),
-      401: jsonError('No token, or a malformed, badly signed or expired one, or one without a string `sid`.', 'unauthorized'),
+      401: {
+        ...jsonError('No token, or a malformed, badly signed or expired one, or one without a string `sid`.', 'unauthorized'),
+        headers: { 'WWW-Authenticate': { description: '`Bearer realm="agent-gateway"` (RFC 6750 §3).', schema: { type: 'string' } } },
+      },
       403: jsonError('`Origin` not allowed, or a token for another session.', 'forbidden'),
       426: jsonError(
         'Not an upgrade: no `Upgrade: websocket`, or no `Connection: Upgrade` (a proxy in front that drops hop-by-hop headers does this).',
