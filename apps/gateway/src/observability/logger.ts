@@ -81,6 +81,14 @@ export function redactUrl(url: string): string {
   return out;
 }
 
+/** Longest text a log field takes from outside (an agent's error message): one line stays readable. */
+export const MAX_LOGGED_CHARS = 2000;
+
+/** `text`, cut to `max` characters with how many more there were. */
+export function clip(text: string, max = MAX_LOGGED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 /** An error as a log field: its name, message, `code` if any, stack, and its causes (three deep). */
 function describeError(error: Error, depth = 0): Record<string, unknown> {
   const described: Record<string, unknown> = { name: error.name, message: error.message };

@@ -2,7 +2,7 @@ import { CloseCode, PROTOCOL_VERSION } from '@agent-gateway/protocol';
 import type { AgentClient } from '../agent/agent-client.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
-import { describeCause, loggers } from '../observability/logger.ts';
+import { clip, describeCause, loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { createRedactor, type RedactingStringify } from '../observability/redact.ts';
 import type { ClientSocket } from './client-socket.ts';
@@ -256,7 +256,8 @@ export class SessionManager {
       frames: turn.framesSent,
       bytes: turn.bytesSent,
       error_code: failure?.code,
-      error: failure?.message,
+      // The frame has it whole; an agent's message may be megabytes, too much for one log line.
+      error: failure === undefined ? undefined : clip(failure.message),
       // What the runtime reported (the frame says less: Deno's fetch errors name the agent's URL);
       // for a bug of the gateway's own, the error itself, stack included.
       cause: failure?.cause === undefined ? undefined : failure.code === 'internal_error' ? failure.cause : describeCause(failure.cause),

@@ -89,6 +89,16 @@ export function agentErrorSuite(runtime: Runtime) {
       expect('source' in terminal).toBe(false);
     });
 
+    it('an agent error message of megabytes is relayed whole, and its log line takes the first 2,000 characters', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      const message = 'x'.repeat(60_000);
+      client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('agent_error', { message }) });
+      expect(await client.terminal(id)).toMatchObject({ type: 'error', message });
+      const line = await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id);
+      expect(line.error).toBe(`${'x'.repeat(2000)}… (58000 more characters)`);
+    });
+
     it('an agent that echoes the internal API key gets it redacted in the frame and the log (§1)', async () => {
       const client = await env.connect();
       const id = uniqueRequest();
