@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV_NAMES, ConfigError, parseConfig, type GatewayConfig } from './config.ts';
+import { CONFIG_ENV_NAMES, ConfigError, parseConfig, unknownConfigNames, type GatewayConfig } from './config.ts';
 
 // protocol.md §10
 const DEFAULTS: GatewayConfig = {
@@ -286,5 +286,22 @@ describe('parseConfig', () => {
       internalApiKey: 'k3y',
       clientJwtSecret: 's3cret',
     });
+  });
+});
+
+describe('unknownConfigNames', () => {
+  it('names a GATEWAY__ variable it does not own, and one of its own spelled with other underscores or case, with the name meant', () => {
+    expect(
+      unknownConfigNames(['GATEWAY__LOGLEVEL', 'GATEWAY_PORT', 'gateway__host', 'GATEWAY__COLOR', 'GATEWAY__PORT', 'GATEWAY_URL', 'PATH', 'MOCK_AGENT__PORT']),
+    ).toEqual([
+      { name: 'GATEWAY_PORT', meant: 'GATEWAY__PORT' },
+      { name: 'GATEWAY__COLOR' },
+      { name: 'GATEWAY__LOGLEVEL', meant: 'GATEWAY__LOG_LEVEL' },
+      { name: 'gateway__host', meant: 'GATEWAY__HOST' },
+    ]);
+  });
+
+  it('says nothing of an environment of its own names only', () => {
+    expect(unknownConfigNames(CONFIG_ENV_NAMES)).toEqual([]);
   });
 });

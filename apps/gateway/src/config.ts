@@ -204,6 +204,27 @@ function shown(value: string | undefined): string | undefined {
 /** Never repeated in a message (§1: no output ever contains the internal API key). */
 const SECRET_NAMES = new Set(['GATEWAY__INTERNAL_API_KEY', 'GATEWAY__CLIENT_JWT_SECRET']);
 
+const squeezed = (name: string) => name.toUpperCase().replace(/_/g, '');
+const KNOWN_BY_SQUEEZED = new Map<string, string>(CONFIG_ENV_NAMES.map((name) => [squeezed(name), name]));
+
+/**
+ * Variables of the environment that look meant for the gateway but are not
+ * its own, so are ignored: a `GATEWAY__` name it does not know, or one of its
+ * names spelled with other underscores or case (`GATEWAY_PORT`,
+ * `GATEWAY__LOGLEVEL`), with the name meant.
+ */
+export function unknownConfigNames(names: Iterable<string>): { name: string; meant?: string }[] {
+  const known = new Set<string>(CONFIG_ENV_NAMES);
+  const found: { name: string; meant?: string }[] = [];
+  for (const name of names) {
+    if (known.has(name) || !/^gateway_/i.test(name)) continue;
+    const meant = KNOWN_BY_SQUEEZED.get(squeezed(name));
+    if (meant !== undefined) found.push({ name, meant });
+    else if (name.startsWith('GATEWAY__')) found.push({ name });
+  }
+  return found.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
 /** Parses the environment (a plain record: `process.env`, or what Deno read). Throws `ConfigError` naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {
   const picked = Object.fromEntries(CONFIG_ENV_NAMES.map((name) => [name, env[name]]));

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics } from 'prom-client';
-import { ConfigError, parseConfig } from './config.ts';
+import { ConfigError, parseConfig, unknownConfigNames } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { configureLogging, loggers } from './observability/logger.ts';
 import { createRedactor } from './observability/redact.ts';
@@ -42,4 +42,6 @@ runServer({
   },
   exit: (code) => process.exit(code),
   log: loggers.server(),
+  // Node can list the environment; Deno, with `--allow-env` narrowed to the gateway's names, cannot.
+  unknownVariables: unknownConfigNames(Object.keys(process.env)),
 });

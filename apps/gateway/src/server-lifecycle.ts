@@ -15,6 +15,8 @@ export interface LifecycleOptions {
   onSignal(handler: (signal: string) => void): void;
   exit(code: number): void;
   log: Logger;
+  /** Variables that look meant for the gateway but are not its own (config.ts `unknownConfigNames`): warned of at start. */
+  unknownVariables?: { name: string; meant?: string }[];
 }
 
 /**
@@ -85,6 +87,9 @@ export function runServer(opts: LifecycleOptions): void {
   // Start-up warnings go out whatever GATEWAY__LOG_LEVEL says, as the lines above: an open gateway
   // or a weak secret is a fact of this deployment, not noise (§10: "a warning is logged at start").
   const startup = loggers.lifecycle();
+  for (const { name, meant } of opts.unknownVariables ?? []) {
+    startup.warn(`${name} is not a variable of the gateway and is ignored${meant === undefined ? '' : `: did you mean ${meant}?`}`, { variable: name, meant });
+  }
   if (clientAuth.length === 0) {
     startup.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
   }

@@ -776,6 +776,17 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('warns at start of a variable meant for it but misspelt (Node; Deno cannot list the environment), and of none when all are its own', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, { GATEWAY__LOGLEVEL: 'debug', GATEWAY_PORT: '1' }, async (gateway) => {
+          // Written after those warnings, whatever the runtime.
+          await gateway.waitForLog((l) => String(l.msg).startsWith('client authentication is off'));
+          const warned = gateway.logs.filter((l) => l.level === 'warn' && typeof l.variable === 'string').map((l) => [l.variable, l.meant]);
+          expect(warned).toEqual(runtime === 'node' ? [['GATEWAY_PORT', 'GATEWAY__PORT'], ['GATEWAY__LOGLEVEL', 'GATEWAY__LOG_LEVEL']] : []);
+        }),
+      );
+    });
+
     it('says at start which client checks are on and what the limits are, never a secret, and warns of short secrets', async () => {
       await withAgent((agent) =>
         withGateway(
