@@ -989,6 +989,35 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
       );
     });
 
+    it('keeps the start of a refusal\'s body as its cause, for the log (the IDE gets the status only)', async () => {
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(422, { 'content-type': 'application/json' });
+          res.end(`{"detail":\n  "message.metadata.scenario: unknown scenario"}${' '.repeat(2000)}tail`);
+        },
+        async (agent) => {
+          const { error } = await collect(client(agent), request());
+          const refusal = expectGatewayError(error, 'agent_rejected');
+          expect(refusal.message).toBe('the agent rejected the request (HTTP 422)');
+          expect(refusal.details).toEqual({ status: 422 });
+          expect(refusal.cause).toBe('the agent\'s answer: {"detail": "message.metadata.scenario: unknown scenario"}');
+        },
+      );
+    });
+
+    it('gives up a refusal\'s body that does not end, with what came of it', async () => {
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.write('overloaded, try ');
+        },
+        async (agent) => {
+          const { error } = await collect(client(agent), request());
+          expect(expectGatewayError(error, 'agent_unavailable').cause).toBe('the agent\'s answer: overloaded, try');
+        },
+      );
+    });
+
     it('HTTP 429 → agent_rate_limited with retry_after_ms from Retry-After', async () => {
       await withAgent(
         (_req, res) => {

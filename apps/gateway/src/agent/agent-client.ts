@@ -43,6 +43,42 @@ export class UpstreamAborted extends Error {
 }
 
 /** After a terminal event: read and discard at most this much, for this long, so the connection can be reused (§4). */
+/** How much of a refusal's body (a non-2xx answer) is read for the log, and for how long at most. */
+const REFUSAL_BODY_BYTES = 1024;
+const REFUSAL_BODY_MS = 500;
+
+/**
+ * The start of a body, as one line of text (`undefined` if none came in
+ * `REFUSAL_BODY_MS`); the rest is given up. A short body read to its end
+ * leaves its connection to the next request.
+ */
+async function startOfBody(body: AgentResponse['body']): Promise<string | undefined> {
+  if (body === null) return undefined;
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, REFUSAL_BODY_MS)));
+  try {
+    while (size < REFUSAL_BODY_BYTES) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === undefined || next.done) break;
+      // A reader may reuse `value` on its next read: kept as a copy.
+      parts.push(next.value.slice(0, REFUSAL_BODY_BYTES - size));
+      size += parts.at(-1)!.length;
+    }
+  } catch {
+    // What came before the failure is what the agent said.
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(size);
+  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
+  const text = new TextDecoder().decode(bytes).replace(/\s+/g, ' ').trim();
+  return text === '' ? undefined : text;
+}
+
 const DRAIN_MAX_BYTES = 64 * 1024;
 const DRAIN_MAX_MS = 1000;
 
@@ -150,8 +186,12 @@ export class AgentClient {
         throw classify(cause, 'connect');
       }
       if (res.status < 200 || res.status >= 300) {
-        await res.body?.cancel().catch(() => undefined);
-        throw errorForStatus(res.status, res.headers);
+        const refusal = errorForStatus(res.status, res.headers);
+        // What the agent said, for the log (a validation error, say); the IDE gets the status only.
+        const said = await startOfBody(res.body);
+        if (req.signal.aborted) throw new UpstreamAborted('aborted', { cause: refusal });
+        if (said === undefined) throw refusal;
+        throw new GatewayError(refusal.code, refusal.message, { details: refusal.details, retryAfterMs: refusal.retryAfterMs, cause: `the agent's answer: ${said}` });
       }
       // A 2xx answer means the agent accepted the message (protocol.md §6).
       req.onAccepted?.();

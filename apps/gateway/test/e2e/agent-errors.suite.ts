@@ -89,6 +89,16 @@ export function agentErrorSuite(runtime: Runtime) {
       expect('source' in terminal).toBe(false);
     });
 
+    it('a refusal\'s reason (the start of its body) is in the turn\'s log line, not in the frame', async () => {
+      const client = await env.connect();
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'go', request_id: id, metadata: { scenario: 'no-such-scenario' } });
+      const terminal = await client.terminal(id);
+      expect(terminal).toMatchObject({ code: 'agent_rejected', message: 'the agent rejected the request (HTTP 422)', details: { status: 422 } });
+      const line = await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === id);
+      expect(line).toMatchObject({ level: 'warn', error_code: 'agent_rejected', cause: expect.stringContaining('unknown scenario \\"no-such-scenario\\"') });
+    });
+
     it('an agent error message of megabytes is relayed whole, and its log line takes the first 2,000 characters', async () => {
       const client = await env.connect();
       const id = uniqueRequest();
