@@ -58,7 +58,7 @@ async function startOfBody(body: AgentResponse['body']): Promise<string | undefi
   const parts: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, REFUSAL_BODY_MS)));
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REFUSAL_BODY_MS)));
   try {
     while (size < REFUSAL_BODY_BYTES) {
       const next = await Promise.race([reader.read(), late]);
