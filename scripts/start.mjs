@@ -50,16 +50,20 @@ try {
   // The gateway as production runs it: built to plain JavaScript (its `start` script does the same).
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: `${root}/apps/gateway`, stdio: 'inherit' });
   if (built.status !== 0) throw new Error(`the gateway's build failed (${built.error?.message ?? (built.signal ? `killed by ${built.signal}` : `exit ${built.status}`)})`);
+  // An agent of one's own, named in the environment, wins over the mock agent; the banner says so.
+  const ownAgent = process.env.GATEWAY__AGENT_URL || undefined;
   gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], {
     GATEWAY__PORT: gatewayPort,
-    GATEWAY__AGENT_URL: process.env.GATEWAY__AGENT_URL || agentUrl,
+    GATEWAY__AGENT_URL: ownAgent ?? agentUrl,
   });
   const gatewayUrl = await gateway.listening;
   const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
   // The demo's default is ws://localhost:8000: name the gateway when it listens elsewhere.
   const demo = ws === 'ws://localhost:8000' ? `${pnpm} demo` : `GATEWAY_URL=${ws} ${pnpm} demo`;
   process.stdout.write(
-    `\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (mock agent at ${agentUrl}).\n` +
+    `\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (${
+      ownAgent === undefined ? `mock agent at ${agentUrl}` : `agent at ${ownAgent}, from GATEWAY__AGENT_URL: the mock agent at ${agentUrl} is not used`
+    }).\n` +
       `Try it from another terminal: ${demo}\nCtrl-C stops both.\n\n`,
   );
 } catch (error) {

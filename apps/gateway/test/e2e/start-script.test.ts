@@ -61,6 +61,19 @@ describe('scripts/start.mjs (pnpm start)', () => {
     }
   });
 
+  it('an agent named in GATEWAY__AGENT_URL is the one the gateway uses, and the banner says so', async () => {
+    const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0', GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+    try {
+      const up = await run.line((text) => text.startsWith('Agent Gateway is up'));
+      expect(up).toMatch(/\(agent at http:\/\/127\.0\.0\.1:9, from GATEWAY__AGENT_URL: the mock agent at http:\/\/127\.0\.0\.1:\d+ is not used\)\.$/);
+      process.kill(-run.child.pid!, 'SIGINT');
+      const [code] = await run.exited;
+      expect(code).toBe(0);
+    } finally {
+      run.kill();
+    }
+  });
+
   it('a gateway port in use: says so, naming GATEWAY__PORT, and exits 1 with the mock agent stopped', async () => {
     const holder = createServer();
     try {
