@@ -213,6 +213,11 @@ describe('parseConfig', () => {
     });
   });
 
+  it('says what range a duration has, when a negative one is refused', () => {
+    expect(configError({ GATEWAY__AGENT_STREAM_TIMEOUT: '-1' }).message).toContain('GATEWAY__AGENT_STREAM_TIMEOUT must be a number of seconds > 0, e.g. 10 or 1.5');
+    expect(configError({ GATEWAY__SHUTDOWN_GRACE: '-1' }).message).toContain('GATEWAY__SHUTDOWN_GRACE must be a number of seconds >= 0, e.g. 10 or 1.5');
+  });
+
   it('says what range an integer has, when one past the largest safe integer is refused', () => {
     expect(configError({ GATEWAY__MAX_CONNECTIONS: '99999999999999999999' }).message).toContain(
       'GATEWAY__MAX_CONNECTIONS must be an integer >= 1 and <= 9007199254740991',

@@ -19,7 +19,7 @@ const seconds = (opts: { allowZero: boolean }) =>
       .string()
       .trim()
       // Any decimal form of a fraction a person writes (`1.5`, `.5`, `1.`), no exponent, no sign.
-      .regex(/^(\d+\.?\d*|\.\d+)$/, 'must be a number of seconds, e.g. 10 or 1.5')
+      .regex(/^(\d+\.?\d*|\.\d+)$/, `must be a number of seconds ${opts.allowZero ? '>= 0' : '> 0'}, e.g. 10 or 1.5`)
       .transform(Number)
       .refine((n) => Number.isFinite(n) && (opts.allowZero ? n >= 0 : n > 0), opts.allowZero ? 'must be >= 0' : 'must be > 0')
       .refine((n) => n <= MAX_SECONDS, `must be at most ${MAX_SECONDS} (24.8 days), the longest a timer can wait`)
