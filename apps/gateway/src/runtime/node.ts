@@ -148,11 +148,12 @@ function onPong(this: WebSocket): void {
  */
 class GatewayWebSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
-    if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, data?.toString() ?? '');
     // `ws` closes a frame over maxPayload with 1009, and a text frame that is not UTF-8 with 1007, with no
-    // reason; the protocol's are `message_too_big` (as on Deno) and `invalid_payload`.
+    // reason; the protocol's are `message_too_big` (as on Deno) and `invalid_payload`, in the log too.
     const own = code === CloseCode.MESSAGE_TOO_BIG || code === CloseCode.INVALID_PAYLOAD;
-    super.close(code, own && data === undefined ? CLOSE_REASONS[code] : data);
+    const reason = own && data === undefined ? CLOSE_REASONS[code] : data;
+    if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, reason?.toString() ?? '');
+    super.close(code, reason);
   }
 }
 

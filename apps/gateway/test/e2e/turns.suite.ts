@@ -257,10 +257,12 @@ export function turnsSuite(runtime: Runtime) {
       expect(client.frames.filter((f) => f.type === 'pong').map((f) => f.id)).toEqual(['abc', undefined]);
     });
 
-    it('a frame larger than MAX_MESSAGE_BYTES closes the socket with 1009 message_too_big', async () => {
-      const client = await env.connect();
+    it('a frame larger than MAX_MESSAGE_BYTES closes the socket with 1009 message_too_big, logged with that reason', async () => {
+      const sessionId = uniqueSession();
+      const client = await env.connect(sessionId);
       client.send({ type: 'user_message', content: 'x'.repeat(5000) });
       expect(await client.closed).toEqual({ code: 1009, reason: 'message_too_big' });
+      expect(await env.gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId)).toMatchObject({ code: 1009, reason: 'message_too_big' });
     });
 
     it.each(['a%2Fb', 'a%20b', '', 'a/b', 'a b', 'x'.repeat(129), 'caf%C3%A9', 'a!'])(
