@@ -19,10 +19,11 @@ const socket = (): ClientSocket & { calls: string[] } => {
   };
 };
 
-const manager = () => {
+/** A manager whose agent is never reached; log lines go where `configureLogging` sends them. */
+const manager = (metrics = new GatewayMetrics()) => {
   const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__LOG_LEVEL: 'error' });
   const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('no agent here')) });
-  return new SessionManager({ config, agent, metrics: new GatewayMetrics() });
+  return new SessionManager({ config, agent, metrics });
 };
 
 describe('SessionManager', () => {
@@ -41,9 +42,7 @@ describe('SessionManager', () => {
     configureLogging('debug', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
     try {
       const metrics = new GatewayMetrics();
-      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
-      const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('no agent here')) });
-      const sessions = new SessionManager({ config, agent, metrics });
+      const sessions = manager(metrics);
       const raw = socket();
       const connection = sessions.open('after-close', raw);
       // No turn: the socket closes with 1001 at once, and the client's frames already on the way still arrive.
@@ -106,9 +105,7 @@ describe('SessionManager', () => {
     vi.useFakeTimers();
     try {
       const metrics = new GatewayMetrics();
-      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
-      const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('no agent here')) });
-      const sessions = new SessionManager({ config, agent, metrics });
+      const sessions = manager(metrics);
       // A client that never answers the close: the runtime reports nothing until the socket is destroyed.
       const raw = socket();
       sessions.open('deaf', raw);
