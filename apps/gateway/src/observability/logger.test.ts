@@ -51,9 +51,22 @@ describe('formatJsonLine', () => {
 
   it('takes out anything shaped like a JWT, wherever it is: a client token the URL does not carry as a query', () => {
     const token = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sid":"s1","exp":1}').toString('base64url')}.c2lnbmF0dXJl-_x`;
-    const line = formatJsonLine(record({ session_id: token, url: `/ws/s1&access_token=${token}`, other: `a${token}b` }));
+    const line = formatJsonLine(
+      record({ session_id: token, url: `/ws/s1&access_token=${token}`, other: `token:\n${token} end`, cause: { message: 'x', nested: [token] } }),
+    );
     expect(line).not.toContain(token.split('.')[1]);
-    expect(JSON.parse(line)).toMatchObject({ session_id: '[REDACTED]', url: '/ws/s1&access_token=[REDACTED]', other: 'a[REDACTED]' });
+    expect(JSON.parse(line)).toMatchObject({
+      session_id: '[REDACTED]',
+      url: '/ws/s1&access_token=[REDACTED]',
+      other: 'token:\n[REDACTED] end',
+      cause: { message: 'x', nested: ['[REDACTED]'] },
+    });
+  });
+
+  it('keeps every line JSON: a value whose serialized escape ends in `e` (U+001E, a lone surrogate) before `yJ…`', () => {
+    for (const reason of ['\u001eyJa.eyJb.c', '\ud83eyJa.eyJb.c', '\u000eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzMSJ9.x']) {
+      expect(JSON.parse(formatJsonLine(record({ reason }))).reason).toBe(reason);
+    }
   });
 
   it('leaves what is not a JWT as it is', () => {

@@ -33,8 +33,7 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
   for (const [key, value] of Object.entries(record.properties)) {
     if (!(key in line)) line[key] = value instanceof Error ? describeError(value) : value;
   }
-  const text = stringify(line);
-  return `${text.includes('eyJ') ? text.replace(JWT_SHAPE, '[REDACTED]') : text}\n`;
+  return `${stringify(withoutJwts(line))}\n`;
 }
 
 /**
@@ -42,8 +41,38 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
  * wherever it turns up in a line: §9 keeps client tokens out of every log
  * line, and a client that gets its URL wrong puts one where no query is
  * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token=…`, `/ws/<token>`).
+ * Only at the start of a run of base64url characters: one attempt per run,
+ * so the search is linear in the text (a path of `eyJeyJeyJ…` from a client
+ * costs no more than any other).
  */
-const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+const JWT_SHAPE = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+
+/**
+ * `value` with every JWT in its strings replaced, copied only where one was
+ * found. Strings are searched as they are, not the line's JSON text, where an
+ * escape (`\u001e`) could start a match and the replacement break the line.
+ */
+function withoutJwts(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.includes('eyJ') ? value.replace(JWT_SHAPE, '[REDACTED]') : value;
+  if (value === null || typeof value !== 'object' || depth >= 8) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const clean = withoutJwts(item, depth + 1);
+      if (clean !== item) (copy ??= [...value])[i] = clean;
+    });
+    return copy ?? value;
+  }
+  // The line and what describeError made of an error are plain objects; anything else is serialized as it is.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const clean = withoutJwts(item, depth + 1);
+    // defineProperty: a name such as `__proto__` stays a name.
+    if (clean !== item) Object.defineProperty((copy ??= { ...value }), key, { value: clean, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? value;
+}
 
 /** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge); `stringify` takes secrets out (observability/redact.ts). */
 export function configureLogging(level: LogLevelName, write: (line: string) => void, stringify?: (value: unknown) => string): void {

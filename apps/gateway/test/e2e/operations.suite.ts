@@ -242,6 +242,17 @@ export function operationsSuite(runtime: Runtime) {
       );
     });
 
+    it('a refused upgrade with a long path logs its first 2,000 characters', async () => {
+      await withAgent((agent) =>
+        withGateway(runtime, agent, {}, async (gateway) => {
+          const id = `long-${'a'.repeat(5000)}`;
+          expect((await refusedUpgrade(gateway.wsUrl(id))).status).toBe(400);
+          const line = await gateway.waitForLog((l) => l.msg === 'upgrade refused' && String(l.url).startsWith('/ws/long-'));
+          expect(line.url).toBe(`${`/ws/${id}`.slice(0, 2000)}… (${`/ws/${id}`.length - 2000} more characters)`);
+        }),
+      );
+    });
+
     it('logs who opened a socket or was refused: the client address, and X-Forwarded-For as sent', async () => {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__ALLOWED_ORIGINS: 'https://ide.example' }, async (gateway) => {
