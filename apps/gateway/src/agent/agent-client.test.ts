@@ -1000,7 +1000,24 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
           const refusal = expectGatewayError(error, 'agent_rejected');
           expect(refusal.message).toBe('the agent rejected the request (HTTP 422)');
           expect(refusal.details).toEqual({ status: 422 });
-          expect(refusal.cause).toBe('the agent\'s answer: {"detail": "message.metadata.scenario: unknown scenario"}');
+          expect(refusal.cause).toBe('the agent\'s answer: {"detail":   "message.metadata.scenario: unknown scenario"}');
+        },
+      );
+    });
+
+    it('takes the internal API key out of a refusal\'s body before cutting it, so no part of it is left at the cut', async () => {
+      const key = 'internal  key-with  spaces-0123456789';
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end(`${'x'.repeat(1000)}${key} and ${key}`);
+        },
+        async (agent) => {
+          const { error } = await collect(client(agent, { internalApiKey: key }), request());
+          const cause = String(expectGatewayError(error, 'agent_rejected').cause);
+          // The first key spans the cut at byte 1,024 (bytes 1,000–1,036): taken out whole; what follows the cut is left out.
+          expect(cause).toBe(`the agent's answer: ${'x'.repeat(1000)}[REDACTED]`);
+          expect(cause).not.toContain('internal');
         },
       );
     });

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseAgentEvent, type AgentEvent, type AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
+import { REDACTED } from '../observability/redact.ts';
 import { AgentSilent, type AgentBodyReader, type AgentFetch, type AgentResponse } from './agent-fetch.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { IgnoredLineFilter } from './ignored-lines.ts';
@@ -42,7 +43,6 @@ export class UpstreamAborted extends Error {
   override readonly name = 'UpstreamAborted';
 }
 
-/** After a terminal event: read and discard at most this much, for this long, so the connection can be reused (§4). */
 /** How much of a refusal's body (a non-2xx answer) is read for the log, and for how long at most. */
 const REFUSAL_BODY_BYTES = 1024;
 const REFUSAL_BODY_MS = 500;
@@ -50,21 +50,25 @@ const REFUSAL_BODY_MS = 500;
 /**
  * The start of a body, as one line of text (`undefined` if none came in
  * `REFUSAL_BODY_MS`); the rest is given up. A short body read to its end
- * leaves its connection to the next request.
+ * leaves its connection to the next request. `secret` (the internal API key,
+ * which an agent may echo) is replaced before the text is cut, so no part of
+ * it is left at the cut; line breaks become spaces, other spacing stays as
+ * sent (the log's own redaction looks for the key as it is).
  */
-async function startOfBody(body: AgentResponse['body']): Promise<string | undefined> {
+async function startOfBody(body: AgentResponse['body'], secret: string | undefined): Promise<string | undefined> {
   if (body === null) return undefined;
+  const limit = REFUSAL_BODY_BYTES + (secret === undefined ? 0 : new TextEncoder().encode(secret).length);
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REFUSAL_BODY_MS)));
   try {
-    while (size < REFUSAL_BODY_BYTES) {
+    while (size < limit) {
       const next = await Promise.race([reader.read(), late]);
       if (next === undefined || next.done) break;
       // A reader may reuse `value` on its next read: kept as a copy.
-      parts.push(next.value.slice(0, REFUSAL_BODY_BYTES - size));
+      parts.push(next.value.slice(0, limit - size));
       size += parts.at(-1)!.length;
     }
   } catch {
@@ -75,10 +79,24 @@ async function startOfBody(body: AgentResponse['body']): Promise<string | undefi
   }
   const bytes = new Uint8Array(size);
   parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
-  const text = new TextDecoder().decode(bytes).replace(/\s+/g, ' ').trim();
-  return text === '' ? undefined : text;
+  const text = new TextDecoder().decode(bytes);
+  // The cut, where a key that starts before it was read whole (the read went the key's length further).
+  const cut = Math.min(REFUSAL_BODY_BYTES, size === limit ? text.length - (limit - REFUSAL_BODY_BYTES) : text.length);
+  let said = '';
+  for (let at = 0; at < cut; ) {
+    const found = secret === undefined || secret === '' ? -1 : text.indexOf(secret, at);
+    if (found === -1 || found >= cut) {
+      said += text.slice(at, cut);
+      break;
+    }
+    said += text.slice(at, found) + REDACTED;
+    at = found + secret!.length;
+  }
+  said = said.replace(/[\r\n\t]+/g, ' ').trim();
+  return said === '' ? undefined : said;
 }
 
+/** After a terminal event: read and discard at most this much, for this long, so the connection can be reused (§4). */
 const DRAIN_MAX_BYTES = 64 * 1024;
 const DRAIN_MAX_MS = 1000;
 
@@ -188,7 +206,7 @@ export class AgentClient {
       if (res.status < 200 || res.status >= 300) {
         const refusal = errorForStatus(res.status, res.headers);
         // What the agent said, for the log (a validation error, say); the IDE gets the status only.
-        const said = await startOfBody(res.body);
+        const said = await startOfBody(res.body, this.#opts.internalApiKey);
         if (req.signal.aborted) throw new UpstreamAborted('aborted', { cause: refusal });
         if (said === undefined) throw refusal;
         throw new GatewayError(refusal.code, refusal.message, { details: refusal.details, retryAfterMs: refusal.retryAfterMs, cause: `the agent's answer: ${said}` });
