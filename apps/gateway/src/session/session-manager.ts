@@ -166,11 +166,13 @@ export class SessionManager {
       clearTimeout(timer);
     }
     for (const session of this.#sessions.values()) session.forceShutdown();
-    for (const connection of this.#connections) connection.close(CloseCode.GOING_AWAY);
-    await Promise.all([...this.#connections].map((c) => c.closed));
+    const closing = [...this.#connections];
+    for (const connection of closing) connection.close(CloseCode.GOING_AWAY);
+    await Promise.all(closing.map((c) => c.closed));
     // A socket destroyed when its closing handshake ran out of time is closed now, but the runtime
     // reports it a moment later, when the process may have exited: reported here, logged and counted.
-    for (const connection of [...this.#connections]) this.closed(connection, 1006);
+    // Only those: a socket that opened since (Deno opens after the 101) is still closing.
+    for (const connection of closing) if (this.#connections.has(connection)) this.closed(connection, 1006);
     await Promise.all([...this.#sessions.values()].map((s) => s.settled));
     this.#stopPinging();
   }
