@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { pathOf, targetOf } from './ws-route.ts';
+import { AgentClient } from '../agent/agent-client.ts';
+import { parseConfig } from '../config.ts';
+import { configureLogging, loggers } from '../observability/logger.ts';
+import { GatewayMetrics } from '../observability/metrics.ts';
+import { SessionManager } from '../session/session-manager.ts';
+import { pathOf, RouteSocketHandler, targetOf } from './ws-route.ts';
 
 describe('pathOf', () => {
   it.each([
@@ -30,3 +35,23 @@ describe('targetOf', () => {
     expect(targetOf(url)).toBe(target);
   });
 });
+
+describe('RouteSocketHandler', () => {
+  it('names the connection in the line of a socket error, as in every line of a connection', () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('debug', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    try {
+      const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+      const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024, fetch: () => Promise.reject(new Error('unused')) });
+      const handler = new RouteSocketHandler('s1', new SessionManager({ config, agent, metrics: new GatewayMetrics() }), loggers.session(), undefined);
+      handler.open({ send: () => undefined, close: () => undefined, terminate: () => undefined, bufferedAmount: 0 });
+      handler.error(new Error('reset'));
+      const opened = lines.find((l) => l.msg === 'connection opened');
+      expect(lines.find((l) => l.msg === 'socket error')).toMatchObject({ session_id: 's1', connection_id: opened?.connection_id, error: 'Error: reset' });
+      expect(opened?.connection_id).toBeDefined();
+    } finally {
+      configureLogging('error', () => undefined);
+    }
+  });
+});
+

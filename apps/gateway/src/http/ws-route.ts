@@ -227,7 +227,7 @@ export function pathOfTarget(target: string, start = 0): string {
 }
 
 /** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */
-class RouteSocketHandler implements SocketHandler {
+export class RouteSocketHandler implements SocketHandler {
   #connection: Connection | undefined;
   /** The place this upgrade holds under the connection limit until its socket opens. */
   pending: { gate: OpeningUpgrades; timer: ReturnType<typeof setTimeout> } | undefined;
@@ -285,10 +285,10 @@ class RouteSocketHandler implements SocketHandler {
 
   error(error: unknown): void {
     this.settle();
-    this.log.debug('socket error', { session_id: this.sessionId, error: String(error) });
+    this.log.debug('socket error', { session_id: this.sessionId, connection_id: this.#connection?.id, error: String(error) });
   }
 
   #failed(what: string, error: unknown): void {
-    this.log.error(`${what} failed`, { session_id: this.sessionId, error });
+    this.log.error(`${what} failed`, { session_id: this.sessionId, connection_id: this.#connection?.id, error });
   }
 }
