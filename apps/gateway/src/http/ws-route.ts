@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { isSessionId, SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
-import { clip, loggers, redactUrl } from '../observability/logger.ts';
+import { clip, loggers, redactJwts, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 import type { Connection } from '../session/connection.ts';
@@ -108,7 +108,8 @@ export function createWsHandler(deps: WsRouteDeps) {
       code,
       reason,
       session_id: sessionIdOfTarget(target),
-      url: clip(redactUrl(target)),
+      // Tokens out before the cut: a token cut in two no longer looks like one.
+      url: clip(redactJwts(redactUrl(target))),
       origin: c.req.header('origin'),
       ...originOf(c),
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeCause, formatJsonLine, redactUrl } from './logger.ts';
+import { createRedactor } from './redact.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzIn0.c2lnbmF0dXJl';
 
@@ -64,9 +65,23 @@ describe('formatJsonLine', () => {
   });
 
   it('keeps every line JSON: a value whose serialized escape ends in `e` (U+001E, a lone surrogate) before `yJ…`', () => {
-    for (const reason of ['\u001eyJa.eyJb.c', '\ud83eyJa.eyJb.c', '\u000eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzMSJ9.x']) {
-      expect(JSON.parse(formatJsonLine(record({ reason }))).reason).toBe(reason);
+    for (const [lead, rest] of [['\u001e', 'yJa.eyJb.c'], ['\ud83e', 'yJa.eyJb.c'], ['\u000e', 'yJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzMSJ9.x']]) {
+      // Still a JWT's shape without the `e`: taken out, and the line stays JSON.
+      expect(JSON.parse(formatJsonLine(record({ reason: `${lead}${rest}` }))).reason).toBe(`${lead}[REDACTED]`);
     }
+  });
+
+  it('takes out a token glued to what comes before it (a percent-encoding, a session id), with that', () => {
+    const token = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sid":"*"}').toString('base64url')}.c2ln`;
+    const line = JSON.parse(formatJsonLine(record({ url: `/ws/s1%3Faccess_token%3D${token}`, session_id: `s1-${token}`, [`name-${token}`]: 1 })));
+    expect(line).toMatchObject({ url: '/ws/s1%3Faccess_token%[REDACTED]', session_id: '[REDACTED]', '[REDACTED]': 1 });
+  });
+
+  it('takes the internal API key out first: a key that is itself a JWT leaves nothing of itself', () => {
+    const key = `${Buffer.from('{"alg":"HS256","kid":"svc"}').toString('base64url')}.${Buffer.from('{"sub":"gateway"}').toString('base64url')}.S1GNATURE_of_the_key`;
+    const stringify = createRedactor({ internalApiKey: key })!;
+    const line = formatJsonLine(record({ echo: `echo: eyJx.${key}` }), stringify);
+    expect(line).not.toContain('S1GNATURE');
   });
 
   it('leaves what is not a JWT as it is', () => {

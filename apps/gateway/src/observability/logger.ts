@@ -33,45 +33,41 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
   for (const [key, value] of Object.entries(record.properties)) {
     if (!(key in line)) line[key] = value instanceof Error ? describeError(value) : value;
   }
-  return `${stringify(withoutJwts(line))}\n`;
+  let text = stringify(line);
+  // Searched in the text (after `stringify` took the internal API key out); cleaned in the values,
+  // parsed back from it, only where a JWT may be: an escape in the text (`\u001e`) is never cut.
+  if (text.includes('.eyJ') && JWT_SHAPE.test(text)) text = stringify(withoutJwts(JSON.parse(text)));
+  return `${text}\n`;
 }
 
 /**
- * A JWT (three base64url parts, the first two JSON objects: `eyJ` is `{"`),
+ * A JWT (three base64url parts, the second a JSON object: `eyJ` is `{"`),
  * wherever it turns up in a line: §9 keeps client tokens out of every log
  * line, and a client that gets its URL wrong puts one where no query is
- * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token=…`, `/ws/<token>`).
- * Only at the start of a run of base64url characters: one attempt per run,
- * so the search is linear in the text (a path of `eyJeyJeyJ…` from a client
- * costs no more than any other).
+ * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`, `/ws/s1-<token>`,
+ * `/ws/<token>`). Whatever base64url characters are glued before it go with
+ * it (a percent-encoding's `3D`, say). A match starts only where a run of
+ * base64url characters starts, so the search is linear in the text: a path
+ * of `eyJeyJeyJ…` from a client costs no more than any other.
  */
-const JWT_SHAPE = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+const JWT_SOURCE = '(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*\\.eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*';
+const JWT_SHAPE = new RegExp(JWT_SOURCE);
+const JWT_SHAPES = new RegExp(JWT_SOURCE, 'g');
 
-/**
- * `value` with every JWT in its strings replaced, copied only where one was
- * found. Strings are searched as they are, not the line's JSON text, where an
- * escape (`\u001e`) could start a match and the replacement break the line.
- */
-function withoutJwts(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.includes('eyJ') ? value.replace(JWT_SHAPE, '[REDACTED]') : value;
-  if (value === null || typeof value !== 'object' || depth >= 8) return value;
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const clean = withoutJwts(item, depth + 1);
-      if (clean !== item) (copy ??= [...value])[i] = clean;
-    });
-    return copy ?? value;
-  }
-  // The line and what describeError made of an error are plain objects; anything else is serialized as it is.
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  let copy: Record<string, unknown> | undefined;
+/** `text` with every JWT in it replaced by `[REDACTED]`. */
+export const redactJwts = (text: string): string => (text.includes('.eyJ') ? text.replace(JWT_SHAPES, '[REDACTED]') : text);
+
+/** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
+function withoutJwts(value: unknown): unknown {
+  if (typeof value === 'string') return redactJwts(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withoutJwts);
+  const copy: Record<string, unknown> = {};
+  // defineProperty: a name such as `__proto__` stays a name.
   for (const [key, item] of Object.entries(value)) {
-    const clean = withoutJwts(item, depth + 1);
-    // defineProperty: a name such as `__proto__` stays a name.
-    if (clean !== item) Object.defineProperty((copy ??= { ...value }), key, { value: clean, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(copy, redactJwts(key), { value: withoutJwts(item), enumerable: true, writable: true, configurable: true });
   }
-  return copy ?? value;
+  return copy;
 }
 
 /** Sends every gateway log line, as JSON, to `write` (stdout at the runtime edge); `stringify` takes secrets out (observability/redact.ts). */

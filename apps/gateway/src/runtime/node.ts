@@ -9,7 +9,7 @@ import { GatewayError, toHttpResponse } from '../errors.ts';
 import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
 import { clientOrigin, invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
-import { clip, loggers, redactUrl } from '../observability/logger.ts';
+import { clip, loggers, redactJwts, redactUrl } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
@@ -382,7 +382,8 @@ function noteRefusal(error: GatewayError, request: IncomingMessage, metrics: Gat
     code: error.code,
     reason: error.message,
     session_id: sessionIdOfTarget(target),
-    url: clip(redactUrl(target)),
+    // Tokens out before the cut: a token cut in two no longer looks like one.
+      url: clip(redactJwts(redactUrl(target))),
     origin: request.headers.origin,
     ...clientOrigin(peerAddress(request.socket), Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor),
   });
