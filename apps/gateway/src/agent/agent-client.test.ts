@@ -1015,9 +1015,24 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
         async (agent) => {
           const { error } = await collect(client(agent, { internalApiKey: key }), request());
           const cause = String(expectGatewayError(error, 'agent_rejected').cause);
-          // The first key spans the cut at byte 1,024 (bytes 1,000–1,036): taken out whole; what follows the cut is left out.
+          // The first key spans the cut at 1,024 characters (1,000–1,036): taken out whole; what follows the cut is left out.
           expect(cause).toBe(`the agent's answer: ${'x'.repeat(1000)}[REDACTED]`);
           expect(cause).not.toContain('internal');
+        },
+      );
+    });
+
+    it('leaves nothing of the internal API key when a refusal\'s body stops in the middle of it', async () => {
+      const key = 'internal-api-key-0123456789abcdef';
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(401, { 'content-type': 'text/plain' });
+          // The rest would come after the 0.5 s the gateway gives it.
+          res.write(`bad key: ${key.slice(0, 24)}`);
+        },
+        async (agent) => {
+          const { error } = await collect(client(agent, { internalApiKey: key }), request());
+          expect(expectGatewayError(error, 'agent_auth_failed').cause).toBe('the agent\'s answer: bad key:');
         },
       );
     });

@@ -63,10 +63,15 @@ async function startOfBody(body: AgentResponse['body'], secret: string | undefin
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REFUSAL_BODY_MS)));
+  let ended = false;
   try {
     while (size < limit) {
       const next = await Promise.race([reader.read(), late]);
-      if (next === undefined || next.done) break;
+      if (next === undefined) break;
+      if (next.done) {
+        ended = true;
+        break;
+      }
       // A reader may reuse `value` on its next read: kept as a copy.
       parts.push(next.value.slice(0, limit - size));
       size += parts.at(-1)!.length;
@@ -79,7 +84,16 @@ async function startOfBody(body: AgentResponse['body'], secret: string | undefin
   }
   const bytes = new Uint8Array(size);
   parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
-  const text = new TextDecoder().decode(bytes);
+  let text = new TextDecoder().decode(bytes);
+  // Cut short (the time ran out, the read failed): a key the agent was still sending is not left begun.
+  if (!ended && size < limit && secret !== undefined) {
+    for (let length = Math.min(secret.length - 1, text.length); length > 0; length--) {
+      if (text.endsWith(secret.slice(0, length))) {
+        text = text.slice(0, -length);
+        break;
+      }
+    }
+  }
   // The cut, where a key that starts before it was read whole (the read went the key's length further).
   const cut = Math.min(REFUSAL_BODY_BYTES, size === limit ? text.length - (limit - REFUSAL_BODY_BYTES) : text.length);
   let said = '';
