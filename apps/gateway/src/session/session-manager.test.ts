@@ -124,6 +124,32 @@ describe('SessionManager', () => {
     }
   });
 
+  it('waits at shutdown for a socket that opens while it waits for the others (Deno opens after the 101), and reports both closed', async () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    vi.useFakeTimers();
+    try {
+      const sessions = manager();
+      sessions.open('early', socket());
+      let resolved = false;
+      const shutdown = sessions.shutdown(0).then(() => void (resolved = true));
+      // Upgraded before shutdown began, opened now: closed with 1001 as it opens.
+      const late = socket();
+      sessions.open('late', late);
+      expect(late.calls).toEqual(['send session_started', 'close 1001']);
+      // Neither client answers its close: each is destroyed when its handshake runs out of time.
+      await vi.advanceTimersByTimeAsync(CLOSE_HANDSHAKE_TIMEOUT_MS);
+      await vi.advanceTimersByTimeAsync(CLOSE_HANDSHAKE_TIMEOUT_MS);
+      await shutdown;
+      expect(resolved).toBe(true);
+      expect(late.calls).toContain('terminate');
+      expect(lines.filter((l) => l.msg === 'connection closed').map((l) => l.session_id).sort()).toEqual(['early', 'late']);
+    } finally {
+      vi.useRealTimers();
+      configureLogging('error', () => undefined);
+    }
+  });
+
   it('keeps a socket opened before shutdown open', () => {
     const sessions = manager();
     const raw = socket();

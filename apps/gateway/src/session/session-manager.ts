@@ -166,13 +166,15 @@ export class SessionManager {
       clearTimeout(timer);
     }
     for (const session of this.#sessions.values()) session.forceShutdown();
-    const closing = [...this.#connections];
-    for (const connection of closing) connection.close(CloseCode.GOING_AWAY);
-    await Promise.all(closing.map((c) => c.closed));
-    // A socket destroyed when its closing handshake ran out of time is closed now, but the runtime
-    // reports it a moment later, when the process may have exited: reported here, logged and counted.
-    // Only those: a socket that opened since (Deno opens after the 101) is still closing.
-    for (const connection of closing) if (this.#connections.has(connection)) this.closed(connection, 1006);
+    // Until none is left: a socket that opens meanwhile (upgraded before shutdown, opened after it:
+    // Deno opens after the 101) is closed as it opens, and waited for in the next pass.
+    for (let closing = [...this.#connections]; closing.length > 0; closing = [...this.#connections]) {
+      for (const connection of closing) connection.close(CloseCode.GOING_AWAY);
+      await Promise.all(closing.map((c) => c.closed));
+      // A socket destroyed when its closing handshake ran out of time is closed now, but the runtime
+      // reports it a moment later, when the process may have exited: reported here, logged and counted.
+      for (const connection of closing) if (this.#connections.has(connection)) this.closed(connection, 1006);
+    }
     await Promise.all([...this.#sessions.values()].map((s) => s.settled));
     this.#stopPinging();
   }
