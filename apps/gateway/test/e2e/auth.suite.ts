@@ -132,8 +132,16 @@ export function authSuite(runtime: Runtime) {
       });
       // A client that gets its URL wrong sends its token where no query is: in the path.
       const misplaced = await mintClientToken(SECRET, '*', 60);
-      const paths = [`${sid}&access_token=${misplaced}`, `${sid}%3Faccess_token=${misplaced}`, `${sid}/${misplaced}`, misplaced];
+      const paths = [
+        `${sid}&access_token=${misplaced}`,
+        `${sid}%3Faccess_token=${misplaced}`,
+        encodeURIComponent(`${sid}?access_token=${misplaced}`),
+        `${sid}/${misplaced}`,
+        `s-${misplaced}`,
+        misplaced,
+      ];
       for (const path of paths) expect((await refusedUpgrade(ws(path))).status).toBeGreaterThanOrEqual(400);
+      // The last one's line: every refusal before it has been logged.
       await env.gateway.waitForLog((l) => l.msg === 'upgrade refused' && l.url === '/ws/[REDACTED]');
       const output = [...env.gateway.stdout, ...env.gateway.stderr].join('\n');
       expect(output).not.toContain(token);
