@@ -73,8 +73,30 @@ describe('formatJsonLine', () => {
 
   it('takes out a token glued to what comes before it (a percent-encoding, a session id), with that', () => {
     const token = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sid":"*"}').toString('base64url')}.c2ln`;
-    const line = JSON.parse(formatJsonLine(record({ url: `/ws/s1%3Faccess_token%3D${token}`, session_id: `s1-${token}`, [`name-${token}`]: 1 })));
-    expect(line).toMatchObject({ url: '/ws/s1%3Faccess_token%[REDACTED]', session_id: '[REDACTED]', '[REDACTED]': 1 });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const line = JSON.parse(
+      formatJsonLine(
+        record({
+          url: `/ws/s1%3Faccess_token%3D${token}`,
+          session_id: `s1-${token}`,
+          [`name-${token}`]: 1,
+          after_a_dot: `/ws/s1.${token}`,
+          forwarded_for: `1.2.3.4.${token}`,
+          reason: `invalid token.${token} (expired)`,
+          encoded_dots: `/ws/${header}%2E${payload}%2e${signature}`,
+        }),
+      ),
+    );
+    expect(line).toMatchObject({
+      url: '/ws/s1%3Faccess_token%[REDACTED]',
+      session_id: '[REDACTED]',
+      '[REDACTED]': 1,
+      after_a_dot: '/ws/[REDACTED]',
+      forwarded_for: '1.2.3.[REDACTED]',
+      reason: 'invalid [REDACTED] (expired)',
+      encoded_dots: '/ws/[REDACTED]',
+    });
+    expect(JSON.stringify(line)).not.toContain(signature);
   });
 
   it('takes the internal API key out first: a key that is itself a JWT leaves nothing of itself', () => {

@@ -36,26 +36,29 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
   let text = stringify(line);
   // Searched in the text (after `stringify` took the internal API key out); cleaned in the values,
   // parsed back from it, only where a JWT may be: an escape in the text (`\u001e`) is never cut.
-  if (text.includes('.eyJ') && JWT_SHAPE.test(text)) text = stringify(withoutJwts(JSON.parse(text)));
+  if (text.includes('eyJ') && JWT_SHAPE.test(text)) text = stringify(withoutJwts(JSON.parse(text)));
   return `${text}\n`;
 }
 
 /**
- * A JWT (three base64url parts, the second a JSON object: `eyJ` is `{"`),
- * wherever it turns up in a line: §9 keeps client tokens out of every log
- * line, and a client that gets its URL wrong puts one where no query is
- * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`, `/ws/s1-<token>`,
- * `/ws/<token>`). Whatever base64url characters are glued before it go with
- * it (a percent-encoding's `3D`, say). A match starts only where a run of
- * base64url characters starts, so the search is linear in the text: a path
- * of `eyJeyJeyJ…` from a client costs no more than any other.
+ * A JWT (base64url parts joined by dots, one after the first starting `eyJ`,
+ * which is `{"`), wherever it turns up in a line: §9 keeps client tokens out
+ * of every log line, and a client that gets its URL wrong puts one where no
+ * query is (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`,
+ * `/ws/s1-<token>`, `/ws/s1.<token>`, `/ws/<token>`). What is glued to it
+ * goes with it: base64url characters before it (a percent-encoding's `3D`),
+ * every dotted part after it (so a token after a dot, whose header then
+ * looks like the second part, keeps no signature); a dot may be written
+ * `%2E`. A match starts only where a run of base64url characters starts, and
+ * neither `.` nor `%` is one of them, so the search is linear in the text: a
+ * path of `eyJeyJeyJ…` from a client costs no more than any other.
  */
-const JWT_SOURCE = '(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*\\.eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*';
+const JWT_SOURCE = '(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*(?:\\.|%2[Ee])eyJ[A-Za-z0-9_-]*(?:(?:\\.|%2[Ee])[A-Za-z0-9_-]*)+';
 const JWT_SHAPE = new RegExp(JWT_SOURCE);
 const JWT_SHAPES = new RegExp(JWT_SOURCE, 'g');
 
 /** `text` with every JWT in it replaced by `[REDACTED]`. */
-export const redactJwts = (text: string): string => (text.includes('.eyJ') ? text.replace(JWT_SHAPES, '[REDACTED]') : text);
+export const redactJwts = (text: string): string => (text.includes('eyJ') ? text.replace(JWT_SHAPES, '[REDACTED]') : text);
 
 /** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
 function withoutJwts(value: unknown): unknown {

@@ -137,6 +137,7 @@ export function authSuite(runtime: Runtime) {
         `${sid}%3Faccess_token=${misplaced}`,
         encodeURIComponent(`${sid}?access_token=${misplaced}`),
         `${sid}/${misplaced}`,
+        `${sid}.${misplaced}`,
         `s-${misplaced}`,
         misplaced,
       ];
@@ -147,6 +148,7 @@ export function authSuite(runtime: Runtime) {
       expect(output).not.toContain(token);
       expect(output).not.toContain(refusedToken);
       expect(output).not.toContain(misplaced.split('.')[1]);
+      expect(output).not.toContain(misplaced.split('.')[2]);
       expect(output).not.toContain(SECRET);
     });
   });
