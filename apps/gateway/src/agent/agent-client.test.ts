@@ -1037,6 +1037,21 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
       );
     });
 
+    it('takes the internal API key out of a refusal\'s body in its JSON-escaped form too, whole or begun', async () => {
+      const key = 'key"with\\quote-0123456789abcdef';
+      const escaped = JSON.stringify(key).slice(1, -1);
+      await withAgent(
+        (_req, res) => {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.write(`{"error":"bad key ${escaped}","echo":"${escaped.slice(0, 12)}`);
+        },
+        async (agent) => {
+          const { error } = await collect(client(agent, { internalApiKey: key }), request());
+          expect(expectGatewayError(error, 'agent_auth_failed').cause).toBe('the agent\'s answer: {"error":"bad key [REDACTED]","echo":"');
+        },
+      );
+    });
+
     it('gives up a refusal\'s body that does not end, with what came of it', async () => {
       await withAgent(
         (_req, res) => {

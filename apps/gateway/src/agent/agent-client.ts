@@ -51,13 +51,16 @@ const REFUSAL_BODY_MS = 500;
  * The start of a body, as one line of text (`undefined` if none came in
  * `REFUSAL_BODY_MS`); the rest is given up. A short body read to its end
  * leaves its connection to the next request. `secret` (the internal API key,
- * which an agent may echo) is replaced before the text is cut, so no part of
- * it is left at the cut; line breaks become spaces, other spacing stays as
- * sent (the log's own redaction looks for the key as it is).
+ * which an agent may echo, as it is or escaped in a JSON string: it is
+ * printable ASCII) is replaced before the text is cut, so no part of it is
+ * left at the cut or where the body stopped; line breaks become spaces, other
+ * spacing stays as sent (the log's own redaction looks for the key as it is).
  */
 async function startOfBody(body: AgentResponse['body'], secret: string | undefined): Promise<string | undefined> {
   if (body === null) return undefined;
-  const limit = REFUSAL_BODY_BYTES + (secret === undefined ? 0 : new TextEncoder().encode(secret).length);
+  const forms = secret === undefined || secret === '' ? [] : [...new Set([secret, JSON.stringify(secret).slice(1, -1)])];
+  const longest = Math.max(0, ...forms.map((form) => form.length));
+  const limit = REFUSAL_BODY_BYTES + longest;
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -86,25 +89,31 @@ async function startOfBody(body: AgentResponse['body'], secret: string | undefin
   parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
   let text = new TextDecoder().decode(bytes);
   // Cut short (the time ran out, the read failed): a key the agent was still sending is not left begun.
-  if (!ended && size < limit && secret !== undefined) {
-    for (let length = Math.min(secret.length - 1, text.length); length > 0; length--) {
-      if (text.endsWith(secret.slice(0, length))) {
-        text = text.slice(0, -length);
-        break;
+  if (!ended && size < limit) {
+    let begun = 0;
+    for (const form of forms) {
+      for (let length = Math.min(form.length - 1, text.length); length > begun; length--) {
+        if (text.endsWith(form.slice(0, length))) begun = length;
       }
     }
+    text = text.slice(0, text.length - begun);
   }
   // The cut, where a key that starts before it was read whole (the read went the key's length further).
-  const cut = Math.min(REFUSAL_BODY_BYTES, size === limit ? text.length - (limit - REFUSAL_BODY_BYTES) : text.length);
+  const cut = Math.min(REFUSAL_BODY_BYTES, size === limit ? text.length - longest : text.length);
   let said = '';
   for (let at = 0; at < cut; ) {
-    const found = secret === undefined || secret === '' ? -1 : text.indexOf(secret, at);
+    let found = -1;
+    let length = 0;
+    for (const form of forms) {
+      const index = text.indexOf(form, at);
+      if (index !== -1 && (found === -1 || index < found)) [found, length] = [index, form.length];
+    }
     if (found === -1 || found >= cut) {
       said += text.slice(at, cut);
       break;
     }
     said += text.slice(at, found) + REDACTED;
-    at = found + secret!.length;
+    at = found + length;
   }
   said = said.replace(/[\r\n\t]+/g, ' ').trim();
   return said === '' ? undefined : said;
