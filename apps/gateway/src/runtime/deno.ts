@@ -97,10 +97,11 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
         if (this.#closed || this.#refusing) return;
         const { data } = event as MessageEvent;
         if (isTooBig(data, this.maxMessageBytes)) {
-          // Like `ws`: close 1009 and read nothing more from this socket.
+          // Like `ws`: close 1009 and read nothing more from this socket. Its turns end now, not
+          // when the client answers the close (one that stopped reading never does).
           this.#refusing = true;
           this.raw.close(CloseCode.MESSAGE_TOO_BIG, CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG]);
-          return;
+          return this.#letGo(CloseCode.MESSAGE_TOO_BIG, CLOSE_REASONS[CloseCode.MESSAGE_TOO_BIG]);
         }
         return this.handler.message(data as string | ArrayBuffer);
       }
@@ -132,21 +133,26 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
     } catch {
       // closing already
     }
-    // Its buffers and its TCP connection stay until Deno closes it: it still takes a place under
-    // GATEWAY__MAX_CONNECTIONS, so clients that never read cannot pile such sockets up without bound.
-    if (!this.#lingering && this.raw.readyState !== WebSocket.CLOSED) {
-      this.#lingering = true;
-      this.lingering.count++;
-    }
     // 1006: gone without a completed closing handshake (RFC 6455 §7.1.5); never sent on the wire.
-    this.#reportClose(1006, '');
+    this.#letGo(1006, '');
   }
 
   get bufferedAmount(): number {
     return this.raw.bufferedAmount;
   }
 
-  /** Reports the close to the gateway once, whether Deno or `terminate()` ended the socket. */
+  /** The gateway is done with the socket, closed as `code`, before Deno reports it closed. */
+  #letGo(code: number, reason: string): void {
+    // Its buffers and its TCP connection stay until Deno closes it: it still takes a place under
+    // GATEWAY__MAX_CONNECTIONS, so clients that never read cannot pile such sockets up without bound.
+    if (!this.#lingering && this.raw.readyState !== WebSocket.CLOSED) {
+      this.#lingering = true;
+      this.lingering.count++;
+    }
+    this.#reportClose(code, reason);
+  }
+
+  /** Reports the close to the gateway once, whether Deno, a refused frame or `terminate()` ended the socket. */
   #reportClose(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -265,6 +265,25 @@ export function turnsSuite(runtime: Runtime) {
       expect(await env.gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId)).toMatchObject({ code: 1009, reason: 'message_too_big' });
     });
 
+    it('a 1009 close to a client that does not answer it ends its turns at once: upstream aborted within 1 s, the queued turn never sent', async () => {
+      const sessionId = uniqueSession();
+      const client = await env.connect(sessionId);
+      const [inFlight, queued] = [uniqueRequest(), uniqueRequest()];
+      client.send({ type: 'user_message', content: 'go', request_id: inFlight, ...slow });
+      await agentRequest(env.agent, byRequestId(inFlight));
+      client.send({ type: 'user_message', content: 'go', request_id: queued, ...scenario('tokens', { count: 1 }) });
+      // The client reads nothing more: it never sees the gateway's close, so never answers it.
+      (client.ws as unknown as { _socket: Socket })._socket.pause();
+      const sentAt = now();
+      client.send({ type: 'user_message', content: 'x'.repeat(5000) });
+      const record = await env.agent.recorder.waitFor((rec) => rec.requests.find((r) => r.headers['x-request-id'] === inFlight && r.aborted), 3000);
+      expect(record.endedAt! - sentAt).toBeLessThan(1000);
+      expect(await env.gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId)).toMatchObject({ code: 1009, reason: 'message_too_big' });
+      expect(await env.gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === queued)).toMatchObject({ outcome: 'disconnected' });
+      expect(env.agent.requests.some((r) => r.headers['x-request-id'] === queued)).toBe(false);
+      client.ws.terminate();
+    });
+
     it.each(['a%2Fb', 'a%20b', '', 'a/b', 'a b', 'x'.repeat(129), 'caf%C3%A9', 'a!'])(
       'refuses session id %j with 400 invalid_session_id',
       async (sessionId) => {
