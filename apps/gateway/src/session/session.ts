@@ -209,8 +209,16 @@ export class Session {
     const raw = failure.raw as { request_id?: unknown } | undefined;
     const id = raw?.request_id;
     if (isRequestId(id) && !this.#isLive(id)) return this.#sendError(connection, error, id);
-    if (id !== undefined) error.details!.request_id = id;
-    this.#sendError(connection, error, undefined);
+    if (id === undefined) return this.#sendError(connection, error, undefined);
+    error.details!.request_id = id;
+    try {
+      this.#sendError(connection, error, undefined);
+    } catch (failure) {
+      // Any depth parses; serializing recurses. Such an id is left out (the send used no `seq`).
+      if (!(failure instanceof RangeError)) throw failure;
+      const message = `${error.message}; its request_id is nested too deeply to be sent back`;
+      this.#sendError(connection, new GatewayError(error.code, message, { details: { issues: error.details!.issues } }), undefined);
+    }
   }
 
   #refuseTurn(connection: Connection, error: GatewayError, requestId: string, kind: AgentMessageInput['type']): void {
