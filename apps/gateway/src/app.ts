@@ -6,8 +6,9 @@ import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
 import { createWsHandler, type Authenticate, type ClientAddress, type RequestTarget, type Upgrade } from './http/ws-route.ts';
-import { loggers } from './observability/logger.ts';
+import { clip, loggers, redactJwts } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
+import { REDACTED } from './observability/redact.ts';
 import type { SessionManager } from './session/session-manager.ts';
 
 export interface AppDeps {
@@ -46,10 +47,30 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createDocumentRoutes());
   app.get('/ws', ws);
   app.get('/ws/*', ws);
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } satisfies NotFoundResponse, 404));
+  const secret = deps.config.internalApiKey;
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${shownPath(c.req.path, secret)}` } satisfies NotFoundResponse, 404));
   app.onError((error, c) => {
     log.error('request failed', { method: c.req.method, path: c.req.path, error });
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);
   });
   return app;
+}
+
+/**
+ * A path as a response names it: no client token, no internal API key (§1:
+ * in no response, even one a client put in the path), and not past
+ * `MAX_LOGGED_CHARS`. A key percent-encoded in the path is found decoded.
+ */
+function shownPath(path: string, secret: string | undefined): string {
+  let shown = redactJwts(path);
+  if (secret !== undefined && secret !== '') {
+    let decoded = shown;
+    try {
+      decoded = decodeURIComponent(shown);
+    } catch {
+      // not percent-encoding throughout: searched as it is
+    }
+    shown = (decoded.includes(secret) ? decoded : shown).split(secret).join(REDACTED);
+  }
+  return clip(shown);
 }

@@ -21,6 +21,9 @@ function pauseAndFlood(ws: WebSocket, requestId: string, tokens = FLOOD_TOKENS):
 
 const FLOOD_TOKENS = { count: 100_000, size: 500, delay_ms: 0 };
 
+/** Shaped as a client's JWT (base64url header, payload and signature): what §1 keeps out of every response. */
+const CLIENT_TOKEN = [{ alg: 'HS256', typ: 'JWT' }, { sid: 's1', exp: 4102444800 }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+
 const rssBytes = (pid: number) => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match![1]) * 1024;
@@ -88,9 +91,15 @@ export function operationsSuite(runtime: Runtime) {
       const id = uniqueRequest();
       client.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('status', { status: 401 }) });
       await client.terminal(id);
-      const bodies = await Promise.all(['/health', '/ready', '/metrics', '/openapi.json', '/asyncapi.json', '/nope'].map(async (p) => (await fetch(`${env.gateway.url}${p}`)).text()));
+      // A 404 names the path it did not find, without what must never be in a response (§1).
+      const percentEncoded = INTERNAL_KEY.replace(/[a-z]/g, (letter) => `%${letter.charCodeAt(0).toString(16)}`);
+      const paths = ['/health', '/ready', '/metrics', '/openapi.json', '/asyncapi.json', '/nope', `/x/${INTERNAL_KEY}`, `/x/${percentEncoded}`, `/${CLIENT_TOKEN}`, `/ws/s1/${CLIENT_TOKEN}/x`];
+      const bodies = await Promise.all(paths.map(async (p) => (await fetch(`${env.gateway.url}${p}`, { method: p.startsWith('/ws/') ? 'DELETE' : 'GET' })).text()));
+      expect(JSON.parse(bodies[6]!)).toEqual({ error: 'not_found', message: 'no route for GET /x/[REDACTED]' });
+      expect(JSON.parse(bodies[9]!)).toEqual({ error: 'not_found', message: 'no route for DELETE /ws/s1/[REDACTED]/x' });
       const everything = [JSON.stringify(client.frames), ...bodies, ...env.gateway.stdout, ...env.gateway.stderr].join('\n');
       expect(everything).not.toContain(INTERNAL_KEY);
+      expect(everything).not.toContain(CLIENT_TOKEN.split('.')[1]);
       expect(env.gateway.logs.some((l) => l.msg === 'turn ended' && l.request_id === id)).toBe(true);
     });
   });
