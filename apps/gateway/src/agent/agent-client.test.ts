@@ -651,6 +651,22 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
       }
     });
 
+    it('a data line past what the parser holds, in the chunk of events before it: those are relayed first, and a terminal one among them ends the turn (§4)', async () => {
+      const run = (chunks: string[]) =>
+        collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 100, fetch: chunkedFetch(chunks) }));
+      const token = { type: 'token', content: 'a' };
+      // Read in one chunk with the events before it, and not yet ended there: already too long.
+      const tooLong = `data: ${'x'.repeat(70_000)}`;
+      // The terminal event comes before the long line.
+      const ended = await run([event(token) + event(token) + event(DONE) + tooLong, '\n\n']);
+      expect(ended.error).toBeUndefined();
+      expect(eventsOf(ended.events)).toEqual([token, token, DONE]);
+      // The long line before the terminal event: what came before it, then the failure, nothing after it.
+      const failed = await run([event(token) + tooLong, `\n\n${event({ type: 'token', content: 'after' })}${event(DONE)}`]);
+      expectGatewayError(failed.error, 'agent_protocol_error');
+      expect(eventsOf(failed.events)).toEqual([token]);
+    });
+
     it('a byte order mark starts the stream and is dropped, however split; the same bytes read as Latin-1 are no mark (§4: UTF-8)', async () => {
       const run = (chunks: Uint8Array[]) =>
         collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch: chunkedFetch(chunks) }));

@@ -256,12 +256,15 @@ export class AgentClient {
       const pending: EventSourceMessage[] = [];
       let parseFailure: GatewayError | undefined;
       const parser = createParser({
-        onEvent: (message) => pending.push(message),
+        // After a failure, nothing: the events before it, from the same chunk, are relayed first, in order.
+        onEvent: (message) => {
+          if (parseFailure === undefined) pending.push(message);
+        },
         onError: (error) => {
-          if (error.type === 'max-buffer-size-exceeded') {
+          if (error.type === 'max-buffer-size-exceeded' && parseFailure === undefined) {
             // An unfinished event, or one `data` line, past what the parser holds (other lines never reach it).
             const limit = this.#opts.maxEventBytes + PARSER_SLACK_CHARS;
-            parseFailure ??= new GatewayError(
+            parseFailure = new GatewayError(
               'agent_protocol_error',
               `an event or a data line of the stream is larger than ${this.#opts.maxEventBytes} bytes of data plus ${PARSER_SLACK_CHARS} characters`,
               { details: { max_event_bytes: this.#opts.maxEventBytes, max_line_chars: limit } },
@@ -300,8 +303,6 @@ export class AgentClient {
           const fed = ignored.push(text);
           if (fed.length > 0) parser.feed(fed);
         }
-        if (parseFailure) throw parseFailure;
-
         // One batch per upstream chunk: one await per chunk, not per event.
         const batch: AgentStreamEvent[] = [];
         for (let i = 0; i < pending.length; i++) {
@@ -336,6 +337,7 @@ export class AgentClient {
         }
         pending.length = 0;
         if (batch.length > 0) yield batch;
+        if (parseFailure !== undefined) throw parseFailure;
         if (chunk.done) {
           throw new GatewayError('agent_stream_interrupted', 'the agent ended its stream before a terminal event');
         }
