@@ -330,7 +330,7 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
             [thinking, false],
             [{ type: 'done', finish_reason: 'tool_calls', usage: { input_tokens: 3, output_tokens: 5 } }, true],
           ]);
-          expect(events[0]!.chars).toBe(JSON.stringify({ type: 'token', content: 'Hi', logprob: -0.1 }).length);
+          expect(events[0]!.data).toBe(JSON.stringify({ type: 'token', content: 'Hi', logprob: -0.1 }));
         },
       );
     });
@@ -495,7 +495,7 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
           expect(error).toBeUndefined();
           expect(events[0]!.event).toEqual({ type: 'token', content: 'a b', n: 1 });
           // Two joins of one \n each, and the space after the colon of the third line kept except the first.
-          expect(events[0]!.chars).toBe('{"type":"token",\n"content":"a b",\n "n": 1}'.length);
+          expect(events[0]!.data).toBe('{"type":"token",\n"content":"a b",\n "n": 1}');
         },
       );
     });

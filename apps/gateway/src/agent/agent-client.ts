@@ -34,8 +34,8 @@ export interface AgentStreamRequest {
 export interface AgentStreamEvent {
   event: AgentEvent;
   known: boolean;
-  /** Length of the event's `data` in UTF-16 units, for metrics. */
-  chars: number;
+  /** The event's `data` as the agent wrote it: relayed as it is, with the gateway's fields set (§5). */
+  data: string;
 }
 
 /** The request was aborted by the caller's signal; not an error of the agent. */
@@ -327,7 +327,7 @@ export class AgentClient {
             if (batch.length > 0) yield batch;
             throw failure;
           }
-          batch.push({ event: parsed.event, known: parsed.known, chars: data.length });
+          batch.push({ event: parsed.event, known: parsed.known, data });
           if (parsed.event.type === 'done' || parsed.event.type === 'error') {
             pending.length = 0;
             drainAfter = !chunk.done;

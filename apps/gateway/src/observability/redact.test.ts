@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from './redact.ts';
+import { createRedactor, createTextRedactor } from './redact.ts';
 
 describe('createRedactor', () => {
   it('is undefined without an internal API key, so frames and lines cost nothing more', () => {
@@ -43,5 +43,23 @@ describe('createRedactor', () => {
     const frame = { type: 'token', content: 'secret-ke', seq: 3 };
     expect(stringify(frame)).toBe(JSON.stringify(frame));
     expect(stringify(undefined)).toBe(undefined);
+  });
+});
+
+describe('createTextRedactor', () => {
+  const key = 'internal/key&0123456789';
+
+  it('leaves text without the key as it is written, numbers and spacing included', () => {
+    const redact = createTextRedactor({ internalApiKey: key })!;
+    const text = '{"type":"x", "id":12345678901234567890, "s":"caf\\u00e9 \\/"}';
+    expect(redact(text)).toBe(text);
+  });
+
+  it('finds the key however the text spells it: as is, escaped as JSON.stringify would not (\\u0026, \\/)', () => {
+    const redact = createTextRedactor({ internalApiKey: key })!;
+    for (const spelled of [key, 'internal\\/key\\u00260123456789', '\\u0069nternal/key&0123456789']) {
+      const out = redact(`{"type":"x","echo":"<${spelled}>"}`);
+      expect(JSON.parse(out)).toEqual({ type: 'x', echo: '<[REDACTED]>' });
+    }
   });
 });

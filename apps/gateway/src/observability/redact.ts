@@ -23,6 +23,22 @@ export const SHORT_SECRET_CHARS = 16;
  * Undefined when there is no key to look for.
  */
 export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): RedactingStringify | undefined {
+  const redactText = createTextRedactor(config);
+  return redactText && ((value) => {
+    const text = JSON.stringify(value);
+    return text === undefined ? text : redactText(text);
+  });
+}
+
+/**
+ * As `createRedactor`, for JSON text already written (a relayed agent event,
+ * its numbers as the agent wrote them): the same text when it does not hold
+ * the key, else parsed and serialized again with the key taken out. Text
+ * not written by `JSON.stringify` may spell the key with escapes it would not
+ * use (`\u0061`, `\/`): where it has such escapes, it is looked at as
+ * `JSON.stringify` writes it.
+ */
+export function createTextRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): ((json: string) => string) | undefined {
   const secret = config.internalApiKey;
   if (secret === undefined || secret === '') return undefined;
   const escaped = JSON.stringify(secret).slice(1, -1);
@@ -39,9 +55,7 @@ export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): R
     for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hideName(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
     return copy;
   };
-  return (value) => {
-    const text = JSON.stringify(value);
-    // Parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
-    return text !== undefined && text.includes(escaped) ? JSON.stringify(clean(JSON.parse(text))) : text;
-  };
+  // A serialized value is parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
+  const holdsKey = (text: string) => text.includes(escaped) || ((text.includes('\\u') || text.includes('\\/')) && JSON.stringify(JSON.parse(text)).includes(escaped));
+  return (text) => (holdsKey(text) ? JSON.stringify(clean(JSON.parse(text))) : text);
 }

@@ -5,8 +5,8 @@ export interface TokenBufferOptions {
   flushMs: number;
   /** Flush when the buffer reaches this many UTF-16 code units; a token is never split. */
   maxChars: number;
-  /** Receives each frame to send (coalesced tokens or any other event), in order. */
-  emit: (event: AgentEvent) => void;
+  /** Receives each frame to send (coalesced tokens or any other event, with its text as the agent wrote it), in order. */
+  emit: (event: AgentEvent, data?: string) => void;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
@@ -42,11 +42,11 @@ export class TokenBuffer {
     return this.#length;
   }
 
-  /** Adds one agent event: tokens may wait; anything else flushes the buffer first and goes out at once. */
-  push(event: AgentEvent): void {
+  /** Adds one agent event (`data`: its text, if it has one): tokens may wait; anything else flushes the buffer first and goes out at once. */
+  push(event: AgentEvent, data?: string): void {
     if (!isPlainToken(event) || this.#opts.flushMs === 0) {
       this.flush();
-      this.#opts.emit(event);
+      this.#opts.emit(event, data);
       return;
     }
     const content = event.content;

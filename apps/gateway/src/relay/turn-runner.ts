@@ -55,7 +55,7 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
     });
     for await (const batch of events) {
       connection.batch(() => {
-        for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event);
+        for (let i = 0; i < batch.length && !turn.finished; i++) turn.relay(batch[i]!.event, batch[i]!.data);
       });
       if (turn.finished) break;
       // Flow control: stop pulling from the agent while the client's buffer is over the limit,

@@ -50,6 +50,8 @@ export class Connection {
     private readonly onSlowConsumer: (connection: Connection) => void,
     /** Serializes a frame with the gateway's secrets taken out (observability/redact.ts). */
     private readonly stringify: (frame: unknown) => string = JSON.stringify,
+    /** A frame's JSON text with the gateway's secrets taken out; the same text when it holds none. */
+    private readonly redactText: (json: string) => string = (json) => json,
   ) {}
 
   /** Resolves when the socket has closed, whoever closed it. */
@@ -136,6 +138,24 @@ export class Connection {
     queueMicrotask(() => {
       if (this.#state === 'open') this.onSlowConsumer(this);
     });
+  }
+
+  /**
+   * Sends one frame given as the members of its JSON object (`"type":"x",…`, valid JSON, no `seq`
+   * among them), adding `seq`; otherwise as `send`.
+   */
+  sendMembers(members: string): number {
+    if (this.#state !== 'open') return 0;
+    const text = this.redactText(`{${members},"seq":${this.#seq + 1}}`);
+    this.#seq++;
+    try {
+      this.socket.send(text);
+    } catch {
+      this.markClosed();
+      return 0;
+    }
+    if (!this.#batching) this.#watchBuffer();
+    return utf8Length(text);
   }
 
   sendError(body: WSErrorResponse): number {

@@ -190,28 +190,55 @@ describe('SessionManager', () => {
     }
   });
 
-  it('an agent event nested too deeply to serialize ends its turn with agent_protocol_error, and no seq is skipped (§5)', async () => {
-    // JSON.parse takes any depth; V8's JSON.stringify recurses and runs out of stack long before this.
-    const depth = 200_000;
-    const deep = `{"type":"progress","a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  /** A manager over an agent that answers `deep` with a token, `event` and done, anything else with done. */
+  const deepAgent = (event: string, env: Record<string, string> = {}) => {
     const body = (message: string) =>
       message === 'deep'
-        ? `data: {"type":"token","content":"before"}\n\ndata: ${deep}\n\ndata: {"type":"done","finish_reason":"stop"}\n\n`
+        ? `data: {"type":"token","content":"before"}\n\ndata: ${event}\n\ndata: {"type":"done","finish_reason":"stop"}\n\n`
         : 'data: {"type":"done","finish_reason":"stop"}\n\n';
     const fetchFn = (async (_url: string, init: RequestInit) => {
       const content = JSON.parse(await new Response(init.body).text()).message.content as string;
       return new Response(body(content), { headers: { 'content-type': 'text/event-stream' } });
     }) as typeof fetch;
-    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error', GATEWAY__TOKEN_BUFFER_FLUSH_MS: '0' });
-    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1 << 20, fetch: createWebAgentFetch(fetchFn) });
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error', GATEWAY__TOKEN_BUFFER_FLUSH_MS: '0', ...env });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: config.internalApiKey, streamTimeoutMs: 5000, maxEventBytes: 1 << 20, fetch: createWebAgentFetch(fetchFn) });
     const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics() });
-    const frames: Record<string, unknown>[] = [];
-    const raw: ClientSocket = { send: (text) => void frames.push(JSON.parse(text)), close: () => undefined, terminate: () => undefined, bufferedAmount: 0 };
+    const texts: string[] = [];
+    const raw: ClientSocket = { send: (text) => void texts.push(text), close: () => undefined, terminate: () => undefined, bufferedAmount: 0 };
     const connection = sessions.open('deep', raw);
-    sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'deep', request_id: 'r1' }));
-    await expect.poll(() => frames.find((f) => f.request_id === 'r1' && (f.type === 'error' || f.type === 'done'))).toBeDefined();
-    sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'next', request_id: 'r2' }));
-    await expect.poll(() => frames.find((f) => f.request_id === 'r2' && f.type === 'done')).toBeDefined();
+    const frames = () => texts.map((text) => JSON.parse(text) as Record<string, unknown>);
+    const turn = async (content: string, requestId: string) => {
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content, request_id: requestId }));
+      await expect.poll(() => frames().find((f) => f.request_id === requestId && (f.type === 'error' || f.type === 'done'))).toBeDefined();
+    };
+    return { texts, frames, turn, close: () => sessions.closed(connection, 1000, '') };
+  };
+
+  it('relays an agent event as the agent wrote it, nested past what JSON.stringify can go, numbers digit for digit, no seq skipped (§4, §5)', async () => {
+    // JSON.parse takes any depth; V8's JSON.stringify recurses and runs out of stack long before this.
+    const depth = 200_000;
+    const deep = `{"type":"progress","id":12345678901234567890,"seq":77,"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const agent = deepAgent(deep);
+    await agent.turn('deep', 'r1');
+    await agent.turn('next', 'r2');
+    expect(agent.frames().map((f) => [f.seq, f.type, f.request_id ?? null])).toEqual([
+      [1, 'session_started', null],
+      [2, 'token', 'r1'],
+      [3, 'progress', 'r1'],
+      [4, 'done', 'r1'],
+      [5, 'done', 'r2'],
+    ]);
+    expect(agent.texts[2]).toBe(`{"type":"progress","id":12345678901234567890,"a":${'['.repeat(depth)}${']'.repeat(depth)},"request_id":"r1","seq":3}`);
+    agent.close();
+  });
+
+  it('an event too deep to serialize again when it must be (the internal API key in it) ends its turn with agent_protocol_error, no seq skipped', async () => {
+    const depth = 200_000;
+    const key = 'internal-key-0123456789abcdef';
+    const agent = deepAgent(`{"type":"progress","echo":"${key}","a":${'['.repeat(depth)}${']'.repeat(depth)}}`, { GATEWAY__INTERNAL_API_KEY: key });
+    await agent.turn('deep', 'r1');
+    await agent.turn('next', 'r2');
+    const frames = agent.frames();
     expect(frames.map((f) => [f.seq, f.type, f.request_id ?? null, f.code ?? null])).toEqual([
       [1, 'session_started', null, null],
       [2, 'token', 'r1', null],
@@ -219,7 +246,8 @@ describe('SessionManager', () => {
       [4, 'done', 'r2', null],
     ]);
     expect(frames[2]).toMatchObject({ source: 'gateway', retryable: false, message: expect.stringContaining('nested too deeply') });
-    sessions.closed(connection, 1000, '');
+    expect(agent.texts.join('\n')).not.toContain(key);
+    agent.close();
   });
 
   it('refuses a frame whose invalid request_id is nested too deeply to echo: invalid_message without it, no seq skipped (§2)', () => {

@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
 import { clip, describeCause, loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { createRedactor, type RedactingStringify } from '../observability/redact.ts';
+import { createRedactor, createTextRedactor, type RedactingStringify } from '../observability/redact.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
@@ -49,6 +49,7 @@ export class SessionManager {
   readonly #connections = new Set<Connection>();
   readonly #deps: SessionManagerDeps;
   readonly #stringify: RedactingStringify | undefined;
+  readonly #redactText: ((json: string) => string) | undefined;
   readonly #sessionLog = loggers.session();
   readonly #turnLog = loggers.turn();
   #shuttingDown = false;
@@ -60,6 +61,7 @@ export class SessionManager {
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
     this.#stringify = createRedactor(deps.config);
+    this.#redactText = createTextRedactor(deps.config);
   }
 
   get shuttingDown(): boolean {
@@ -91,6 +93,7 @@ export class SessionManager {
       },
       (slow) => this.#onSlowConsumer(slow),
       this.#stringify,
+      this.#redactText,
     );
     this.#connections.add(connection);
     metrics.openConnections.set(this.#connections.size);

@@ -1,5 +1,6 @@
 import type { AgentEvent, AgentMessage, WSErrorResponse } from '@agent-gateway/protocol';
 import { GatewayError, toErrorFrame } from '../errors.ts';
+import { membersWithout } from '../relay/json-members.ts';
 import { TokenBuffer } from '../relay/token-buffer.ts';
 import type { Connection } from './connection.ts';
 
@@ -38,6 +39,7 @@ export class Turn {
   takenOver = false;
   readonly #buffer: TokenBuffer;
   #aborted: Promise<void> | undefined;
+  readonly #requestIdJson: string;
 
   constructor(
     readonly requestId: string,
@@ -47,7 +49,8 @@ export class Turn {
     /** `message` as JSON text for the agent: the IDE's frame as received, where there is one. */
     readonly messageJson: string = JSON.stringify(message),
   ) {
-    this.#buffer = new TokenBuffer({ ...buffer, emit: (event) => this.#send(event) });
+    this.#buffer = new TokenBuffer({ ...buffer, emit: (event, data) => this.#send(event, data) });
+    this.#requestIdJson = JSON.stringify(requestId);
   }
 
   get finished(): boolean {
@@ -63,12 +66,12 @@ export class Turn {
     return this.#aborted;
   }
 
-  /** Relays one agent event (through the token buffer). A terminal event ends the turn. */
-  relay(event: AgentEvent): void {
+  /** Relays one agent event (through the token buffer); `data` is its text as the agent wrote it. A terminal event ends the turn. */
+  relay(event: AgentEvent, data?: string): void {
     if (this.finished) return;
     this.firstEventAt ??= performance.now();
     this.eventsReceived++;
-    this.#buffer.push(event);
+    this.#buffer.push(event, data);
   }
 
   /** Ends the turn with `done`/`cancelled`, after flushing buffered tokens. */
@@ -99,20 +102,31 @@ export class Turn {
     this.controller.abort();
   }
 
-  #send(event: AgentEvent): void {
+  /**
+   * Sends one event: the agent's own text when there is one (`data`), else the event serialized
+   * (a coalesced token, a frame the gateway made). The agent's text keeps what parsing and
+   * serializing again would change: a number's every digit, its spacing within members.
+   */
+  #send(event: AgentEvent, data?: string): void {
     if (this.finished) return;
-    // The gateway's request_id and seq overwrite any the agent sent (§5). Written into the event
-    // itself, which was parsed for this frame alone: no copy per frame (docs/performance.md, item 26).
-    const frame = event as Record<string, unknown>;
-    frame.request_id = this.requestId;
     // `source: "gateway"` tells the gateway's errors from the agent's (§5): an agent cannot claim it.
-    if (event.type === 'error' && frame.source === 'gateway') delete frame.source;
+    const claimsGateway = event.type === 'error' && (event as Record<string, unknown>).source === 'gateway';
     let bytes: number;
     try {
-      bytes = this.connection.send(frame);
+      if (data !== undefined) {
+        // The gateway's request_id and seq overwrite any the agent sent (§5).
+        const members = membersWithout(data, claimsGateway ? DROPPED_FROM_CLAIMED_ERRORS : DROPPED_FROM_EVENTS);
+        bytes = this.connection.sendMembers(`${members === '' ? '' : `${members},`}"request_id":${this.#requestIdJson}`);
+      } else {
+        // Written into the event itself, parsed or made for this frame alone: no copy per frame (docs/performance.md, item 26).
+        const frame = event as Record<string, unknown>;
+        frame.request_id = this.requestId;
+        if (claimsGateway) delete frame.source;
+        bytes = this.connection.send(frame);
+      }
     } catch (error) {
-      // The agent's JSON was parsed, but it nests deeper than serializing it can go (V8's
-      // JSON.stringify recurses): the agent's event, not the gateway, is at fault.
+      // The agent's JSON was parsed, but it must be serialized again (the internal API key is in it:
+      // observability/redact.ts) and nests deeper than that can go (V8's JSON.stringify recurses).
       if (!(error instanceof RangeError)) throw error;
       this.fail(new GatewayError('agent_protocol_error', `the agent sent a \`${event.type}\` event nested too deeply to relay`, { cause: error }));
       return;
@@ -132,3 +146,7 @@ export class Turn {
     }
   }
 }
+
+/** Set by the gateway on every relayed event (§5): the agent's own, if any, are left out. */
+const DROPPED_FROM_EVENTS: ReadonlySet<string> = new Set(['request_id', 'seq']);
+const DROPPED_FROM_CLAIMED_ERRORS: ReadonlySet<string> = new Set(['request_id', 'seq', 'source']);

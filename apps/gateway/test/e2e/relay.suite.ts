@@ -1,8 +1,11 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../support/gateway-process.ts';
-import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, useGateway } from '../support/harness.ts';
+import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
 import { directEvents, tokenText } from '../support/direct.ts';
-import { isTerminal, type Frame } from '../support/ws-client.ts';
+import { connect, isTerminal, type Frame } from '../support/ws-client.ts';
 
 const contentOf = (frames: Frame[], requestId: string) =>
   frames.filter((f) => f.request_id === requestId && f.type === 'token').map((f) => f.content as string).join('');
@@ -11,6 +14,38 @@ const contentOf = (frames: Frame[], requestId: string) =>
 export function relaySuite(runtime: Runtime) {
   describe(`relay [${runtime}]`, () => {
     const env = useGateway(runtime);
+
+    it('relays an agent event as the agent wrote it: a 64-bit integer digit for digit, 1.0 and 1e3 as written, its own seq and request_id replaced (§4, §5)', async () => {
+      const toolCall = '{"type":"tool_call", "tool_call_id":"c1","name":"get_issue","seq":5,"arguments":{"issue_id":1234567890123456789,"ratio":1.0,"limit":1e3},"request_id":"agent-own"}';
+      const done = '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0}}';
+      const agent = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(`data: ${toolCall}\n\ndata: ${done}\n\n`);
+        });
+      });
+      agent.listen(0, '127.0.0.1');
+      try {
+        await once(agent, 'listening');
+        const url = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
+        await withGateway(runtime, { url }, {}, async (gateway) => {
+          const client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
+          const texts: string[] = [];
+          client.ws.on('message', (data) => texts.push(data.toString()));
+          client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+          await client.terminal('r1');
+          await client.close();
+          expect(texts).toEqual([
+            '{"type":"tool_call","tool_call_id":"c1","name":"get_issue","arguments":{"issue_id":1234567890123456789,"ratio":1.0,"limit":1e3},"request_id":"r1","seq":2}',
+            '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0},"request_id":"r1","seq":3}',
+          ]);
+        });
+      } finally {
+        agent.closeAllConnections();
+        agent.close();
+      }
+    });
 
     it('sends session_started first, then frames with seq growing by exactly 1', async () => {
       const client = await env.connect('seq-check');
