@@ -270,11 +270,11 @@ export class RouteSocketHandler implements SocketHandler {
     }
   }
 
-  close(code: number, reason: string): void {
+  close(code: number, reason: string, byGateway = false): void {
     this.settle();
     if (this.#connection === undefined) return;
     try {
-      this.sessions.closed(this.#connection, code, reason);
+      this.sessions.closed(this.#connection, code, reason, byGateway);
     } catch (error) {
       this.#failed('close', error);
     }

@@ -50,8 +50,8 @@ export class GatewayMetrics {
   });
   readonly connectionsClosed = new Counter({
     name: 'gateway_connections_closed_total',
-    help: 'WebSocket connections closed, by close code (1001 shutdown, 1006 dropped, 1008 slow consumer, 1009 frame too big, 4001 taken over…)',
-    labelNames: ['code'] as const,
+    help: 'WebSocket connections closed, by close code and by who closed them: the gateway (1001 shutdown, 1006 dropped, 1007 not UTF-8, 1008 slow consumer, 1009 frame too big, 4001 taken over) or the client (the code it sent; 1006 gone without one)',
+    labelNames: ['code', 'by'] as const,
     registers: [this.registry],
   });
 

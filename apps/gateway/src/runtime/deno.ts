@@ -20,6 +20,9 @@ const isTooBig = (data: unknown, limit: number): boolean => {
 
 const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
 
+/** The reason of Deno's close when `idleTimeout` found the client silent (ext/websocket). */
+const IDLE_TIMEOUT_REASON = 'No response from ping frame.';
+
 /**
  * Deno's pieces, over `Deno.upgradeWebSocket`. What its server socket lacks,
  * and what stands in for it (README "Deno"):
@@ -110,9 +113,11 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
           this.#lingering = false;
           this.lingering.count--;
         }
-        const { code, reason } = event as CloseEvent;
+        const { code, reason, wasClean } = event as CloseEvent;
+        // Deno's idleTimeout (the gateway's liveness check) closes with this, unclean.
+        const idle = code === CloseCode.GOING_AWAY && !wasClean && reason === IDLE_TIMEOUT_REASON;
         // Deno reports a connection dropped without a close frame as 0; RFC 6455 §7.1.5 (and `ws`) say 1006.
-        return this.#reportClose(code === 0 ? 1006 : code, reason);
+        return this.#reportClose(code === 0 ? 1006 : code, reason, idle);
       }
       case 'error':
         return this.handler.error((event as ErrorEvent).error ?? (event as ErrorEvent).message);
@@ -149,14 +154,14 @@ class DenoClientSocket implements ClientSocket, EventListenerObject {
       this.#lingering = true;
       this.lingering.count++;
     }
-    this.#reportClose(code, reason);
+    this.#reportClose(code, reason, true);
   }
 
   /** Reports the close to the gateway once, whether Deno, a refused frame or `terminate()` ended the socket. */
-  #reportClose(code: number, reason: string): void {
+  #reportClose(code: number, reason: string, byGateway = false): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.handler.close(code, reason);
+    this.handler.close(code, reason, byGateway);
   }
 }
 

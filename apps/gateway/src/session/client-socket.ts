@@ -30,7 +30,8 @@ export interface SocketHandler {
   open(socket: ClientSocket): void;
   /** A whole message: text as a string, binary as bytes. */
   message(data: string | ArrayBuffer | Uint8Array): void;
-  close(code: number, reason: string): void;
+  /** `byGateway`: the runtime closed it for the gateway (a frame it refused, its liveness check), not the client. */
+  close(code: number, reason: string, byGateway?: boolean): void;
   pong(): void;
   /** A socket-level error; `close` follows. */
   error(error: unknown): void;

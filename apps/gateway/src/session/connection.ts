@@ -42,6 +42,8 @@ export class Connection {
   /** Made when first asked for (shutdown): idle sockets are many, and most never are. */
   #closed: { promise: Promise<void>; resolve: () => void } | undefined;
   closeCode: number | undefined;
+  /** The gateway closed or dropped it (not the client, nor a failed write). */
+  closedByGateway = false;
 
   constructor(
     readonly sessionId: string,
@@ -208,6 +210,7 @@ export class Connection {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
     this.closeCode = code;
+    this.closedByGateway = true;
     this.#clearSlowTimer();
     this.#draining?.wake();
     try {
@@ -223,6 +226,7 @@ export class Connection {
   /** Drops the socket at once. */
   terminate(): void {
     if (this.#state === 'closed') return;
+    this.closedByGateway = true;
     try {
       this.socket.terminate();
     } catch {

@@ -278,14 +278,33 @@ describe('SessionManager', () => {
     sessions.closed(connection, 1000, '');
   });
 
-  it('counts closes by code, a code only a client would send as other (the series stay few)', async () => {
+  it('counts closes by code and by who closed, a code only a client would send as other (the series stay few)', async () => {
     const metrics = new GatewayMetrics();
-    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__LOG_LEVEL: 'error' });
-    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 1000, maxEventBytes: 1024 });
-    const sessions = new SessionManager({ config, agent, metrics });
-    for (const [id, code] of [['a', 1009], ['b', 3999], ['c', 4500]] as const) sessions.closed(sessions.open(id, socket()), code, '');
+    const sessions = manager(metrics);
+    // The client's closes: the code it sent, 1001 when a browser leaves the page.
+    for (const [id, code] of [['a', 1001], ['b', 3999], ['c', 4500], ['d', 4001]] as const) sessions.closed(sessions.open(id, socket()), code, '');
+    // The gateway's: its own close (a takeover), one the runtime made for it (a refused frame), its liveness drop.
+    const first = sessions.open('e', socket());
+    const takenOver = sessions.open('e', socket());
+    // The client answers the gateway's close with the same code.
+    sessions.closed(first, 4001, '');
+    const refused = sessions.open('f', socket());
+    sessions.closed(refused, 1009, 'message_too_big', true);
+    const silent = sessions.open('g', socket());
+    silent.terminate();
+    sessions.closed(silent, 1006, '');
     const text = (await metrics.render()).body;
-    expect(text).toContain('gateway_connections_closed_total{code="1009"} 1');
-    expect(text).toContain('gateway_connections_closed_total{code="other"} 2');
+    const closed = text.split('\n').filter((line) => line.startsWith('gateway_connections_closed_total{'));
+    expect(closed.sort()).toEqual(
+      [
+        'gateway_connections_closed_total{code="1001",by="client"} 1',
+        'gateway_connections_closed_total{code="other",by="client"} 2',
+        'gateway_connections_closed_total{code="4001",by="client"} 1',
+        'gateway_connections_closed_total{code="4001",by="gateway"} 1',
+        'gateway_connections_closed_total{code="1009",by="gateway"} 1',
+        'gateway_connections_closed_total{code="1006",by="gateway"} 1',
+      ].sort(),
+    );
+    sessions.closed(takenOver, 1000, '');
   });
 });

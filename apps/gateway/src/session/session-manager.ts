@@ -127,18 +127,20 @@ export class SessionManager {
     else session.handleBinary(connection);
   }
 
-  /** The runtime reported the socket closed (any reason). */
-  closed(connection: Connection, code?: number, reason?: string): void {
+  /** The runtime reported the socket closed (any reason; `byGateway`: the runtime closed it on the gateway's behalf). */
+  closed(connection: Connection, code?: number, reason?: string, byGateway = false): void {
     if (!this.#connections.delete(connection)) return;
+    const by = byGateway || connection.closedByGateway ? 'gateway' : 'client';
     connection.markClosed(code);
     this.#deps.metrics.openConnections.set(this.#connections.size);
-    this.#deps.metrics.connectionsClosed.inc({ code: closeCodeLabel(connection.closeCode ?? code ?? 1005) });
+    this.#deps.metrics.connectionsClosed.inc({ code: closeCodeLabel(connection.closeCode ?? code ?? 1005), by });
     this.#sessions.get(connection.sessionId)?.detach(connection, { takeover: false });
     this.#sessionLog.info('connection closed', {
       session_id: connection.sessionId,
       connection_id: connection.id,
       code: connection.closeCode ?? code,
       reason: reason || undefined,
+      by,
       frames_sent: connection.framesSent,
       duration_ms: round(performance.now() - connection.openedAt),
     });

@@ -58,16 +58,24 @@ export function operationsSuite(runtime: Runtime) {
       if (runtime === 'node') expect(text).toMatch(/^process_resident_memory_bytes \d/m);
     });
 
-    it('/metrics counts closes by code', async () => {
-      const closes = async () => {
+    it('/metrics counts closes by code and by who closed: a refused frame the gateway\'s, a page left (1001) or a 4001 sent the client\'s', async () => {
+      const closes = async (code: number, by: string) => {
         const text = await (await fetch(`${env.gateway.url}/metrics`)).text();
-        return Number(/^gateway_connections_closed_total\{code="1009"\} (\d+)/m.exec(text)?.[1] ?? 0);
+        return Number(new RegExp(`^gateway_connections_closed_total\\{code="${code}",by="${by}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
       };
-      const before = await closes();
+      const before = await Promise.all([closes(1009, 'gateway'), closes(1001, 'client'), closes(4001, 'client'), closes(4001, 'gateway')]);
       const client = await env.connect();
       client.sendRaw('x'.repeat(2 * 1024 * 1024));
       expect((await client.closed).code).toBe(1009);
-      await expect.poll(closes).toBe(before + 1);
+      await expect.poll(() => closes(1009, 'gateway')).toBe(before[0]! + 1);
+      for (const code of [1001, 4001]) {
+        const leaving = await env.connect();
+        leaving.ws.close(code);
+        await leaving.closed;
+      }
+      await expect.poll(() => closes(1001, 'client')).toBe(before[1]! + 1);
+      await expect.poll(() => closes(4001, 'client')).toBe(before[2]! + 1);
+      expect(await closes(4001, 'gateway')).toBe(before[3]);
     });
 
     it('/openapi.json and /asyncapi.json come from the protocol package', async () => {
@@ -662,13 +670,19 @@ export function operationsSuite(runtime: Runtime) {
       await withAgent((agent) =>
         withGateway(runtime, agent, { GATEWAY__WS_PING_INTERVAL: '0.2' }, async (gateway) => {
           const healthy = await connect(gateway.wsUrl(uniqueSession()));
-          const silent = new WebSocket(gateway.wsUrl(uniqueSession()), { autoPong: false });
+          const silentId = uniqueSession();
+          const silent = new WebSocket(gateway.wsUrl(silentId), { autoPong: false });
           try {
             let pings = 0;
             const secondPing = new Promise<void>((resolve) => healthy.ws.on('ping', () => ++pings >= 2 && resolve()));
             await new Promise((resolve, reject) => (silent.once('open', resolve), silent.once('error', reject)));
             const code = await new Promise<number>((resolve) => silent.once('close', (c) => resolve(c)));
             expect([1001, 1006]).toContain(code);
+            // The gateway dropped it, whichever code the runtime gives the drop: in the log and the metric.
+            const line = await gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === silentId);
+            expect(line).toMatchObject({ by: 'gateway', code: runtime === 'node' ? 1006 : 1001 });
+            const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+            expect(metrics).toContain(`gateway_connections_closed_total{code="${line.code}",by="gateway"} 1`);
             // Node pings every socket on one timer; Deno's idleTimeout pings a socket an interval
             // after its last frame, so the healthy client's second ping may come a moment after
             // the silent one is dropped (protocol.md §8): wait for it, two intervals at most.
