@@ -3,6 +3,21 @@ import { membersWithout } from './json-members.ts';
 
 const DROP = new Set(['request_id', 'seq']);
 const rebuilt = (text: string, drop: ReadonlySet<string> = DROP) => `{${membersWithout(text, drop)}}`;
+/** How many top-level members `members` holds (each object and array counted whole). */
+const membersCount = (members: string) => countTopLevel(`{${members}}`);
+function countTopLevel(text: string): number {
+  let count = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === ':' && depth === 1) count++;
+  }
+  return count;
+}
 
 describe('membersWithout', () => {
   it('keeps every member as written, numbers digit for digit, and leaves out the dropped ones', () => {
@@ -17,6 +32,13 @@ describe('membersWithout', () => {
     expect(rebuilt(text)).toBe(`{"a\\"b" : "x\\\\\\"}]{[","deep": ${deep},"n" : null,"t":true,"f":false}`);
   });
 
+  it('keeps the last member of a name given twice, the one JSON.parse keeps: the IDE reads what the gateway read', () => {
+    expect(membersWithout('{"type":"done","finish_reason":"stop","type":"progress"}', DROP)).toBe('"finish_reason":"stop","type":"progress"');
+    expect(membersWithout('{"type":"error","source":"gateway","code":"c","source":"agent"}', DROP)).toBe('"type":"error","code":"c","source":"agent"');
+    // Nested objects are the agent's data, relayed as written.
+    expect(membersWithout('{"type":"x","a":{"k":1,"k":2}}', DROP)).toBe('"type":"x","a":{"k":1,"k":2}');
+  });
+
   it('drops every member of a dropped name (a name given twice), and may leave none', () => {
     expect(membersWithout('{"seq":1,"type":"x","seq":2}', DROP)).toBe('"type":"x"');
     expect(membersWithout('{"seq":1}', DROP)).toBe('');
@@ -29,7 +51,7 @@ describe('membersWithout', () => {
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const space = () => pick(['', '', ' ', '\n', '\t ', '\r\n  ']);
-    const names = ['type', 'seq', 'request_id', 'content', 'a"b', 'x\\y', '}', ']', ',', 'é', '\u2028', 'se\u0071'];
+    const names = ['type', 'seq', 'request_id', 'content', 'a"b', 'x\\y', '}', ']', ',', 'é', '\u2028', ''];
     const name = () => {
       const plain = pick(names);
       // Sometimes spelled with every character escaped: the same name.
@@ -56,6 +78,10 @@ describe('membersWithout', () => {
       const expected = JSON.parse(text) as Record<string, unknown>;
       for (const dropped of DROP) delete expected[dropped];
       expect(JSON.parse(rebuilt(text))).toEqual(expected);
+      // No top-level name twice (JSON.parse would hide it).
+      const members = membersWithout(text, DROP);
+      const names = members === '' ? [] : Object.keys(JSON.parse(`{${members}}`) as object);
+      expect(new Set(names).size).toBe(membersCount(members));
       // Nothing of the text is rewritten: a number's digits are never those of a double.
       expect(rebuilt(text)).not.toContain('12345678901234567000');
     }

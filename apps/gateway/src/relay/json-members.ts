@@ -8,10 +8,15 @@
  *
  * `text` must be a JSON object that `JSON.parse` accepted: nothing is checked
  * again. Members are joined by `,` with the spacing between them left out;
- * names are compared decoded (`"se\u0071"` is `seq`). Linear in the text.
+ * names are compared decoded (`"se\u0071"` is `seq`). A name given twice
+ * keeps its last member only, the one `JSON.parse` kept: what the gateway
+ * read (`type`, `source`) is what the IDE reads, whichever duplicate its
+ * parser would have taken. Linear in the text.
  */
 export function membersWithout(text: string, drop: ReadonlySet<string>): string {
-  const kept: string[] = [];
+  const kept: (string | undefined)[] = [];
+  // Each kept name's place in `kept`.
+  const places = new Map<string, number>();
   let i = skipSpace(text, text.indexOf('{') + 1);
   while (text.charCodeAt(i) !== CLOSE_BRACE) {
     const start = i;
@@ -20,11 +25,15 @@ export function membersWithout(text: string, drop: ReadonlySet<string>): string 
     const name = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
     // The value, after the colon.
     i = endOfValue(text, skipSpace(text, skipSpace(text, nameEnd) + 1));
-    if (!drop.has(name)) kept.push(text.slice(start, i));
+    if (!drop.has(name)) {
+      const earlier = places.get(name);
+      if (earlier !== undefined) kept[earlier] = undefined;
+      places.set(name, kept.push(text.slice(start, i)) - 1);
+    }
     i = skipSpace(text, i);
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
-  return kept.join(',');
+  return (places.size === kept.length ? kept : kept.filter((member) => member !== undefined)).join(',');
 }
 
 const QUOTE = 0x22;
