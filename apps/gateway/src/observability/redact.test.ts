@@ -57,9 +57,26 @@ describe('createTextRedactor', () => {
 
   it('finds the key however the text spells it: as is, escaped as JSON.stringify would not (\\u0026, \\/)', () => {
     const redact = createTextRedactor({ internalApiKey: key })!;
-    for (const spelled of [key, 'internal\\/key\\u00260123456789', '\\u0069nternal/key&0123456789']) {
+    for (const spelled of [key, 'internal\\/key\\u00260123456789', '\\u0069nternal/key&0123456789', 'internal/key&012345678\\u0039']) {
       const out = redact(`{"type":"x","echo":"<${spelled}>"}`);
       expect(JSON.parse(out)).toEqual({ type: 'x', echo: '<[REDACTED]>' });
     }
+    // A quote or a backslash in the key, spelled \u0022 or \u005c.
+    const quoted = createTextRedactor({ internalApiKey: 'k"e\\y-0123456789' })!;
+    expect(JSON.parse(quoted('{"echo":"k\\u0022e\\u005cy-0123456789"}'))).toEqual({ echo: '[REDACTED]' });
+  });
+
+  it('reads an escaped backslash as one escape: what follows it is text, not an escape of its own', () => {
+    const redact = createTextRedactor({ internalApiKey: 'Akey-0123456789abc' })!;
+    // `\\u0041key…` is a backslash, then the letters u0041key…: no key in it.
+    const text = '{"echo":"\\\\u0041key-0123456789abc"}';
+    expect(redact(text)).toBe(text);
+  });
+
+  it('leaves an event of any depth alone when the key is not in it, however it is escaped (no parsing)', () => {
+    const redact = createTextRedactor({ internalApiKey: key })!;
+    const depth = 200_000;
+    const text = `{"type":"progress","s":"caf\\u00e9 \\u003c\\/a\\u003e","a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect(redact(text)).toBe(text);
   });
 });

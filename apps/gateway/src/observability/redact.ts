@@ -23,25 +23,48 @@ export const SHORT_SECRET_CHARS = 16;
  * Undefined when there is no key to look for.
  */
 export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): RedactingStringify | undefined {
-  const redactText = createTextRedactor(config);
-  return redactText && ((value) => {
+  const key = keyOf(config);
+  if (key === undefined) return undefined;
+  return (value) => {
     const text = JSON.stringify(value);
-    return text === undefined ? text : redactText(text);
-  });
+    // Parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
+    return text !== undefined && text.includes(key.escaped) ? key.redacted(text) : text;
+  };
 }
 
 /**
  * As `createRedactor`, for JSON text already written (a relayed agent event,
  * its numbers as the agent wrote them): the same text when it does not hold
- * the key, else parsed and serialized again with the key taken out. Text
- * not written by `JSON.stringify` may spell the key with escapes it would not
- * use (`\u0061`, `\/`): where it has such escapes, it is looked at as
- * `JSON.stringify` writes it.
+ * the key, else parsed and serialized again with the key taken out. Text not
+ * written by `JSON.stringify` may spell the key with escapes it would not use
+ * (`\u0061`, `\/`; the key is printable ASCII): those are read as it would
+ * write them before the key is looked for, without parsing the text.
  */
 export function createTextRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): ((json: string) => string) | undefined {
+  const key = keyOf(config);
+  if (key === undefined) return undefined;
+  return (text) => {
+    const holdsKey = text.includes(key.escaped) || (SPELLS_ASCII.test(text) && text.replace(ESCAPES, asStringifyWrites).includes(key.escaped));
+    return holdsKey ? key.redacted(text) : text;
+  };
+}
+
+/** An escape that may spell a printable ASCII character `JSON.stringify` writes as itself. */
+const SPELLS_ASCII = /\\u00[2-7][0-9a-fA-F]|\\\//;
+/** Every escape, from its backslash: matched left to right, `\\` is one escape and what follows it is not. */
+const ESCAPES = /\\(?:u00([2-7][0-9a-fA-F])|\/|[^])/g;
+const asStringifyWrites = (escape: string, code: string | undefined): string => {
+  if (escape === '\\/') return '/';
+  if (code === undefined) return escape;
+  const char = String.fromCharCode(Number.parseInt(code, 16));
+  // The two of them JSON.stringify escapes.
+  return char === '"' || char === '\\' ? `\\${char}` : char;
+};
+
+/** The key, as JSON escapes it, and how a text holding it is cleaned; undefined when there is no key. */
+function keyOf(config: Pick<GatewayConfig, 'internalApiKey'>): { escaped: string; redacted: (text: string) => string } | undefined {
   const secret = config.internalApiKey;
   if (secret === undefined || secret === '') return undefined;
-  const escaped = JSON.stringify(secret).slice(1, -1);
   const hide = (text: string) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text);
   // A key that short could be part of the protocol's own names (`type`, `seq`): names are left
   // whole then, values are not (start-up warns of such a key).
@@ -55,7 +78,5 @@ export function createTextRedactor(config: Pick<GatewayConfig, 'internalApiKey'>
     for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hideName(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
     return copy;
   };
-  // A serialized value is parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
-  const holdsKey = (text: string) => text.includes(escaped) || ((text.includes('\\u') || text.includes('\\/')) && JSON.stringify(JSON.parse(text)).includes(escaped));
-  return (text) => (holdsKey(text) ? JSON.stringify(clean(JSON.parse(text))) : text);
+  return { escaped: JSON.stringify(secret).slice(1, -1), redacted: (text) => JSON.stringify(clean(JSON.parse(text))) };
 }
