@@ -6,9 +6,9 @@ import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
 import { createWsHandler, type Authenticate, type ClientAddress, type RequestTarget, type Upgrade } from './http/ws-route.ts';
-import { clip, loggers, redactJwts } from './observability/logger.ts';
+import { loggers } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
-import { REDACTED } from './observability/redact.ts';
+import { shownPath } from './observability/redact.ts';
 import type { SessionManager } from './session/session-manager.ts';
 
 export interface AppDeps {
@@ -54,23 +54,4 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);
   });
   return app;
-}
-
-/**
- * A path as a response names it: no client token, no internal API key (§1:
- * in no response, even one a client put in the path), and not past
- * `MAX_LOGGED_CHARS`. A key percent-encoded in the path is found decoded.
- */
-function shownPath(path: string, secret: string | undefined): string {
-  let shown = redactJwts(path);
-  if (secret !== undefined && secret !== '') {
-    let decoded = shown;
-    try {
-      decoded = decodeURIComponent(shown);
-    } catch {
-      // not percent-encoding throughout: searched as it is
-    }
-    shown = (decoded.includes(secret) ? decoded : shown).split(secret).join(REDACTED);
-  }
-  return clip(shown);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, createTextRedactor } from './redact.ts';
+import { createRedactor, createTextRedactor, shownPath } from './redact.ts';
 
 describe('createRedactor', () => {
   it('is undefined without an internal API key, so frames and lines cost nothing more', () => {
@@ -78,5 +78,24 @@ describe('createTextRedactor', () => {
     const depth = 200_000;
     const text = `{"type":"progress","s":"caf\\u00e9 \\u003c\\/a\\u003e","a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('shownPath', () => {
+  const key = 'key/with&reserved-0123456789';
+
+  it('names the path without the key, as sent or percent-encoded, a malformed escape elsewhere or not', () => {
+    for (const path of [`/x/${key}`, '/x/key%2Fwith%26reserved-0123456789', '/x/%zz/key%2Fwith%26reserved-0123456789', '/%E0%A4%A/key%2fwith%26reserved-0123456789/y']) {
+      const shown = shownPath(path, key);
+      expect(shown).toContain('[REDACTED]');
+      expect(shown).not.toMatch(/reserved-0123456789/);
+    }
+    expect(shownPath('/x/%zz/ok', key)).toBe('/x/%zz/ok');
+  });
+
+  it('takes client tokens out, and cuts a long path', () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzMSJ9.c2lnbmF0dXJl';
+    expect(shownPath(`/ws/s1/${token}`, undefined)).toBe('/ws/s1/[REDACTED]');
+    expect(shownPath(`/${'a'.repeat(5000)}`, key).length).toBeLessThan(2100);
   });
 });

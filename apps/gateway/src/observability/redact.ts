@@ -1,4 +1,5 @@
 import type { GatewayConfig } from '../config.ts';
+import { clip, redactJwts } from './logger.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -80,3 +81,27 @@ function keyOf(config: Pick<GatewayConfig, 'internalApiKey'>): { escaped: string
   };
   return { escaped: JSON.stringify(secret).slice(1, -1), redacted: (text) => JSON.stringify(clean(JSON.parse(text))) };
 }
+
+/**
+ * A request path as a response names it (a 404): no client token and no
+ * internal API key (§1: in no response, even one a client put in the path),
+ * at most `MAX_LOGGED_CHARS`. The key is looked for with the path's
+ * percent-encoding decoded, run by run (a malformed `%zz` elsewhere leaves
+ * the rest decoded): what it shows then is the decoded path.
+ */
+export function shownPath(path: string, secret: string | undefined): string {
+  let shown = redactJwts(path);
+  if (secret !== undefined && secret !== '') {
+    const decoded = shown.replace(PERCENT_RUNS, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+    shown = (decoded.includes(secret) ? decoded : shown).split(secret).join(REDACTED);
+  }
+  return clip(shown);
+}
+
+const PERCENT_RUNS = /(?:%[0-9A-Fa-f]{2})+/g;
