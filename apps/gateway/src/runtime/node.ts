@@ -150,9 +150,10 @@ class GatewayWebSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     // `ws` closes a frame over maxPayload with 1009, and a text frame that is not UTF-8 with 1007, with no
     // reason; the protocol's are `message_too_big` (as on Deno) and `invalid_payload`, in the log too.
-    // Its own closes carry no reason; an answer to a client's close repeats the client's code and reason.
-    const own = (code === CloseCode.MESSAGE_TOO_BIG || code === CloseCode.INVALID_PAYLOAD) && data === undefined;
-    const reason = own ? CLOSE_REASONS[code] : data;
+    // Its own closes (a frame it refused: 1002, 1007, 1009) carry a code and no reason; an answer to
+    // a client's close repeats the client's code and reason (a Buffer), or has neither (1005).
+    const own = code !== undefined && data === undefined;
+    const reason = own && (code === CloseCode.MESSAGE_TOO_BIG || code === CloseCode.INVALID_PAYLOAD) ? CLOSE_REASONS[code] : data;
     if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, reason?.toString() ?? '', own);
     super.close(code, reason);
   }

@@ -321,5 +321,5 @@ export class SessionManager {
 }
 
 /** Close codes the gateway or a runtime reports; any other (a client may close with any) is `other`, so the series stay few. */
-const CLOSE_CODE_LABELS: ReadonlySet<number> = new Set([1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 4001]);
+const CLOSE_CODE_LABELS: ReadonlySet<number> = new Set([1000, 1001, 1002, 1005, 1006, 1007, 1008, 1009, 1011, 4001]);
 const closeCodeLabel = (code: number): string => (CLOSE_CODE_LABELS.has(code) ? String(code) : 'other');

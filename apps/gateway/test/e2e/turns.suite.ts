@@ -418,6 +418,27 @@ export function turnsSuite(runtime: Runtime) {
       }
     });
 
+    it('a frame breaking the WebSocket protocol (an unknown opcode): on Node closed 1002, counted and logged as the gateway\'s close', async () => {
+      const sessionId = uniqueSession();
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, sessionId, 'websocket');
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 101 /);
+        // FIN + opcode 3 (reserved), masked, empty.
+        socket.write(Buffer.from([0x83, 0x80, 0, 0, 0, 0]));
+        await once(socket, 'close');
+        const line = await env.gateway.waitForLog((l) => l.msg === 'connection closed' && l.session_id === sessionId);
+        if (runtime === 'node') {
+          expect(closeOf(received())?.code).toBe(1002);
+          expect(line).toMatchObject({ code: 1002, by: 'gateway' });
+        } else {
+          // Deno drops such a connection without a close frame: the client is gone.
+          expect(line).toMatchObject({ code: 1006, by: 'client' });
+        }
+      } finally {
+        socket.destroy();
+      }
+    });
+
     it('a GET on /ws/{id} that is not a complete WebSocket handshake gets a JSON error, not a crash', async () => {
       const { get } = await import('node:http');
       for (const headers of [{}, { upgrade: 'websocket' }]) {
