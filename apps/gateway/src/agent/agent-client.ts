@@ -256,15 +256,13 @@ export class AgentClient {
       const pending: EventSourceMessage[] = [];
       let parseFailure: GatewayError | undefined;
       const parser = createParser({
-        // After a failure, nothing: the events before it, from the same chunk, are relayed first, in order.
-        onEvent: (message) => {
-          if (parseFailure === undefined) pending.push(message);
-        },
+        onEvent: (message) => pending.push(message),
         onError: (error) => {
-          if (error.type === 'max-buffer-size-exceeded' && parseFailure === undefined) {
-            // An unfinished event, or one `data` line, past what the parser holds (other lines never reach it).
+          if (error.type === 'max-buffer-size-exceeded') {
+            // An unfinished event, or one `data` line, past what the parser holds (other lines never reach
+            // it). Said at the end of the chunk's `feed`: the events before it are relayed first, in order.
             const limit = this.#opts.maxEventBytes + PARSER_SLACK_CHARS;
-            parseFailure = new GatewayError(
+            parseFailure ??= new GatewayError(
               'agent_protocol_error',
               `an event or a data line of the stream is larger than ${this.#opts.maxEventBytes} bytes of data plus ${PARSER_SLACK_CHARS} characters`,
               { details: { max_event_bytes: this.#opts.maxEventBytes, max_line_chars: limit } },

@@ -106,7 +106,20 @@ export class Connection {
   send(frame: Record<string, unknown>): number {
     if (this.#state !== 'open') return 0;
     frame.seq = this.#seq + 1;
-    const text = this.stringify(frame);
+    return this.#write(this.stringify(frame));
+  }
+
+  /**
+   * Sends one frame given as the members of its JSON object (`"type":"x",…`, valid JSON, no `seq`
+   * among them), adding `seq`; otherwise as `send`.
+   */
+  sendMembers(members: string): number {
+    if (this.#state !== 'open') return 0;
+    return this.#write(this.redactText(`{${members},"seq":${this.#seq + 1}}`));
+  }
+
+  /** Writes the frame numbered `#seq + 1`, once serialized: one that could not be takes no number. */
+  #write(text: string): number {
     this.#seq++;
     try {
       this.socket.send(text);
@@ -140,24 +153,6 @@ export class Connection {
     queueMicrotask(() => {
       if (this.#state === 'open') this.onSlowConsumer(this);
     });
-  }
-
-  /**
-   * Sends one frame given as the members of its JSON object (`"type":"x",…`, valid JSON, no `seq`
-   * among them), adding `seq`; otherwise as `send`.
-   */
-  sendMembers(members: string): number {
-    if (this.#state !== 'open') return 0;
-    const text = this.redactText(`{${members},"seq":${this.#seq + 1}}`);
-    this.#seq++;
-    try {
-      this.socket.send(text);
-    } catch {
-      this.markClosed();
-      return 0;
-    }
-    if (!this.#batching) this.#watchBuffer();
-    return utf8Length(text);
   }
 
   sendError(body: WSErrorResponse): number {

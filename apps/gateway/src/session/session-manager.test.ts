@@ -253,29 +253,33 @@ describe('SessionManager', () => {
   it('refuses a frame whose invalid request_id is nested too deeply to echo: invalid_message without it, no seq skipped (§2)', () => {
     const lines: Record<string, unknown>[] = [];
     configureLogging('debug', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
-    const sessions = manager();
-    const frames: Record<string, unknown>[] = [];
-    const raw: ClientSocket = { send: (text) => void frames.push(JSON.parse(text)), close: () => undefined, terminate: () => undefined, bufferedAmount: 0 };
-    const connection = sessions.open('deep-id', raw);
-    const depth = 200_000;
-    sessions.message(connection, `{"type":"user_message","content":"x","request_id":${'['.repeat(depth)}${']'.repeat(depth)}}`);
-    sessions.message(connection, `{"type":"cancel","request_id":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
-    sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 7 }));
-    expect(frames.map((f) => [f.seq, f.type, f.code ?? null])).toEqual([
-      [1, 'session_started', null],
-      [2, 'error', 'invalid_message'],
-      [3, 'error', 'invalid_message'],
-      [4, 'error', 'invalid_message'],
-    ]);
-    for (const frame of frames.slice(1, 3)) {
-      expect(frame).toMatchObject({ source: 'gateway', retryable: false, message: expect.stringContaining('nested too deeply'), details: { issues: expect.any(Array) } });
-      expect(frame.request_id).toBeUndefined();
-      expect(frame.details).not.toHaveProperty('request_id');
+    try {
+      const sessions = manager();
+      const frames: Record<string, unknown>[] = [];
+      const raw: ClientSocket = { send: (text) => void frames.push(JSON.parse(text)), close: () => undefined, terminate: () => undefined, bufferedAmount: 0 };
+      const connection = sessions.open('deep-id', raw);
+      const depth = 200_000;
+      sessions.message(connection, `{"type":"user_message","content":"x","request_id":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      sessions.message(connection, `{"type":"cancel","request_id":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 7 }));
+      expect(frames.map((f) => [f.seq, f.type, f.code ?? null])).toEqual([
+        [1, 'session_started', null],
+        [2, 'error', 'invalid_message'],
+        [3, 'error', 'invalid_message'],
+        [4, 'error', 'invalid_message'],
+      ]);
+      for (const frame of frames.slice(1, 3)) {
+        expect(frame).toMatchObject({ source: 'gateway', retryable: false, message: expect.stringContaining('nested too deeply'), details: { issues: expect.any(Array) } });
+        expect(frame.request_id).toBeUndefined();
+        expect(frame.details).not.toHaveProperty('request_id');
+      }
+      // An id that can be echoed still is.
+      expect(frames[3]!.details).toMatchObject({ request_id: 7 });
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      sessions.closed(connection, 1000, '');
+    } finally {
+      configureLogging('error', () => undefined);
     }
-    // An id that can be echoed still is.
-    expect(frames[3]!.details).toMatchObject({ request_id: 7 });
-    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-    sessions.closed(connection, 1000, '');
   });
 
   it('counts closes by code and by who closed, a code only a client would send as other (the series stay few)', async () => {
