@@ -126,6 +126,18 @@ describe('parseAgentEvent', () => {
     expect(result.ok === false && result.message).toMatch(message);
   });
 
+  it('says why data is not JSON without quoting it: an agent may echo a secret (§1)', () => {
+    const secret = 'Zq8-Wx2-Lp9-Mn4-Rt7-Yh5-Cv3-Bn6';
+    for (const data of [secret, `{"type":"token","content":"a"} ${secret}`, `{"type":${secret}}`, `hi ${secret}`]) {
+      const result = parseAgentEvent(data);
+      expect(result.ok).toBe(false);
+      const message = result.ok === false ? result.message : '';
+      expect(message).toMatch(/^event data is not valid JSON: /);
+      // Not even a part of it: nothing of the data beyond one character V8 names.
+      for (let at = 0; at + 3 <= secret.length; at++) expect(message).not.toContain(secret.slice(at, at + 3));
+    }
+  });
+
   it('treats names of Object.prototype as unknown types, not as schemas', () => {
     for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(parseAgentEvent(JSON.stringify({ type }))).toMatchObject({ ok: true, known: false });

@@ -49,12 +49,20 @@ export const toProtocolIssues = (error: z.ZodError): ProtocolIssue[] =>
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Why `JSON.parse` refused a text, without the excerpt of it V8 quotes
+ * (`Unexpected token 'x', "…"... is not valid JSON`): a text may hold what no
+ * frame or log line may (protocol.md §1: an agent echoing the internal API key),
+ * and whoever sent it has it already.
+ */
+const reasonOf = (cause: unknown): string => String(cause instanceof Error ? cause.message : cause).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+
 const parseJsonObject = (text: string): { ok: true; value: Record<string, unknown> } | ParseFailure => {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    return { ok: false, error: 'invalid_json', message: `not valid JSON: ${(cause as Error).message}`, issues: [] };
+    return { ok: false, error: 'invalid_json', message: `not valid JSON: ${reasonOf(cause)}`, issues: [] };
   }
   if (!isPlainObject(value)) {
     return { ok: false, error: 'invalid_json', message: 'a frame must be a JSON object', issues: [], raw: value };

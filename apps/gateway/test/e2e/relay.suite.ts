@@ -47,6 +47,34 @@ export function relaySuite(runtime: Runtime) {
       }
     });
 
+    it('an agent echoing the internal API key as data that is not JSON: no part of the key in the error frame or the log (§1)', async () => {
+      const agent = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(`data: ${INTERNAL_KEY} was the key\n\n`);
+        });
+      });
+      agent.listen(0, '127.0.0.1');
+      try {
+        await once(agent, 'listening');
+        const url = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
+        await withGateway(runtime, { url }, {}, async (gateway) => {
+          const client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
+          client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+          const error = await client.terminal('r1');
+          await client.close();
+          expect(error).toMatchObject({ type: 'error', code: 'agent_protocol_error', message: expect.stringMatching(/not valid JSON/) });
+          const line = await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === 'r1');
+          const said = JSON.stringify([error, line]);
+          for (let at = 0; at + 6 <= INTERNAL_KEY.length; at++) expect(said).not.toContain(INTERNAL_KEY.slice(at, at + 6));
+        });
+      } finally {
+        agent.closeAllConnections();
+        agent.close();
+      }
+    });
+
     it('sends session_started first, then frames with seq growing by exactly 1', async () => {
       const client = await env.connect('seq-check');
       expect(client.frames[0]).toMatchObject({ type: 'session_started', session_id: 'seq-check', protocol_version: 1, seq: 1 });
