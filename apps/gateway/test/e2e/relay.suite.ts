@@ -2,13 +2,43 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { Runtime } from '../support/gateway-process.ts';
+import type { GatewayProcess, Runtime } from '../support/gateway-process.ts';
 import { agentRequest, byRequestId, INTERNAL_KEY, scenario, uniqueRequest, uniqueSession, useGateway, withGateway } from '../support/harness.ts';
 import { directEvents, tokenText } from '../support/direct.ts';
-import { connect, isTerminal, type Frame } from '../support/ws-client.ts';
+import { connect, isTerminal, type Frame, type TestClient } from '../support/ws-client.ts';
 
 const contentOf = (frames: Frame[], requestId: string) =>
   frames.filter((f) => f.request_id === requestId && f.type === 'token').map((f) => f.content as string).join('');
+
+/**
+ * A gateway over an agent that answers every request with `body` (an event stream, as written), and a
+ * client on a session of its own; both closed afterwards.
+ */
+async function withRawAgent(runtime: Runtime, body: string, fn: (gateway: GatewayProcess, client: TestClient) => Promise<void>): Promise<void> {
+  const agent = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(body);
+    });
+  });
+  agent.listen(0, '127.0.0.1');
+  try {
+    await once(agent, 'listening');
+    const url = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
+    await withGateway(runtime, { url }, {}, async (gateway) => {
+      const client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
+      try {
+        await fn(gateway, client);
+      } finally {
+        await client.close();
+      }
+    });
+  } finally {
+    agent.closeAllConnections();
+    agent.close();
+  }
+}
 
 /** Relaying: envelope, order, exact content, framing (protocol.md §3–§5, §7). */
 export function relaySuite(runtime: Runtime) {
@@ -18,61 +48,27 @@ export function relaySuite(runtime: Runtime) {
     it('relays an agent event as the agent wrote it: a 64-bit integer digit for digit, 1.0 and 1e3 as written, its own seq and request_id replaced (§4, §5)', async () => {
       const toolCall = '{"type":"tool_call", "tool_call_id":"c1","name":"get_issue","seq":5,"arguments":{"issue_id":1234567890123456789,"ratio":1.0,"limit":1e3},"request_id":"agent-own"}';
       const done = '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0}}';
-      const agent = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.end(`data: ${toolCall}\n\ndata: ${done}\n\n`);
-        });
+      await withRawAgent(runtime, `data: ${toolCall}\n\ndata: ${done}\n\n`, async (_gateway, client) => {
+        const texts: string[] = [];
+        client.ws.on('message', (data) => texts.push(data.toString()));
+        client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+        await client.terminal('r1');
+        expect(texts).toEqual([
+          '{"type":"tool_call","tool_call_id":"c1","name":"get_issue","arguments":{"issue_id":1234567890123456789,"ratio":1.0,"limit":1e3},"request_id":"r1","seq":2}',
+          '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0},"request_id":"r1","seq":3}',
+        ]);
       });
-      agent.listen(0, '127.0.0.1');
-      try {
-        await once(agent, 'listening');
-        const url = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
-        await withGateway(runtime, { url }, {}, async (gateway) => {
-          const client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
-          const texts: string[] = [];
-          client.ws.on('message', (data) => texts.push(data.toString()));
-          client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
-          await client.terminal('r1');
-          await client.close();
-          expect(texts).toEqual([
-            '{"type":"tool_call","tool_call_id":"c1","name":"get_issue","arguments":{"issue_id":1234567890123456789,"ratio":1.0,"limit":1e3},"request_id":"r1","seq":2}',
-            '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0},"request_id":"r1","seq":3}',
-          ]);
-        });
-      } finally {
-        agent.closeAllConnections();
-        agent.close();
-      }
     });
 
     it('an agent echoing the internal API key as data that is not JSON: no part of the key in the error frame or the log (§1)', async () => {
-      const agent = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.end(`data: ${INTERNAL_KEY} was the key\n\n`);
-        });
+      await withRawAgent(runtime, `data: ${INTERNAL_KEY} was the key\n\n`, async (gateway, client) => {
+        client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+        const error = await client.terminal('r1');
+        expect(error).toMatchObject({ type: 'error', code: 'agent_protocol_error', message: expect.stringMatching(/not valid JSON/) });
+        const line = await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === 'r1');
+        const said = JSON.stringify([error, line]);
+        for (let at = 0; at + 6 <= INTERNAL_KEY.length; at++) expect(said).not.toContain(INTERNAL_KEY.slice(at, at + 6));
       });
-      agent.listen(0, '127.0.0.1');
-      try {
-        await once(agent, 'listening');
-        const url = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
-        await withGateway(runtime, { url }, {}, async (gateway) => {
-          const client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
-          client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
-          const error = await client.terminal('r1');
-          await client.close();
-          expect(error).toMatchObject({ type: 'error', code: 'agent_protocol_error', message: expect.stringMatching(/not valid JSON/) });
-          const line = await gateway.waitForLog((l) => l.msg === 'turn ended' && l.request_id === 'r1');
-          const said = JSON.stringify([error, line]);
-          for (let at = 0; at + 6 <= INTERNAL_KEY.length; at++) expect(said).not.toContain(INTERNAL_KEY.slice(at, at + 6));
-        });
-      } finally {
-        agent.closeAllConnections();
-        agent.close();
-      }
     });
 
     it('sends session_started first, then frames with seq growing by exactly 1', async () => {
