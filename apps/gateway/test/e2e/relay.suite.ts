@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { GatewayProcess, Runtime } from '../support/gateway-process.ts';
@@ -11,13 +11,19 @@ const contentOf = (frames: Frame[], requestId: string) =>
   frames.filter((f) => f.request_id === requestId && f.type === 'token').map((f) => f.content as string).join('');
 
 /**
- * A gateway over an agent that answers every request with `body` (an event stream, as written), and a
- * client on a session of its own; both closed afterwards.
+ * A gateway over an agent that answers every request with `body` (an event stream, as written), after
+ * what `interim` writes first, and a client on a session of its own; all closed afterwards.
  */
-async function withRawAgent(runtime: Runtime, body: string, fn: (gateway: GatewayProcess, client: TestClient) => Promise<void>): Promise<void> {
+async function withRawAgent(
+  runtime: Runtime,
+  body: string,
+  fn: (gateway: GatewayProcess, client: TestClient) => Promise<void>,
+  interim?: (res: ServerResponse) => void,
+): Promise<void> {
   const agent = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      interim?.(res);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(body);
     });
@@ -58,6 +64,26 @@ export function relaySuite(runtime: Runtime) {
           '{"type":"done","finish_reason":"tool_calls","usage":{"input_tokens":12,"output_tokens":2.0},"request_id":"r1","seq":3}',
         ]);
       });
+    });
+
+    it('skips interim answers the agent sends before its final one: 100 Continue, unasked, and 103 Early Hints (§5; RFC 9110 §15.2)', async () => {
+      const events = 'data: {"type":"token","content":"after 1xx"}\n\ndata: {"type":"done","finish_reason":"stop"}\n\n';
+      const interim = (res: ServerResponse) => {
+        res.writeContinue();
+        res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        res.writeContinue();
+      };
+      await withRawAgent(
+        runtime,
+        events,
+        async (_gateway, client) => {
+          client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+          const terminal = await client.terminal('r1');
+          expect(terminal).toMatchObject({ type: 'done', finish_reason: 'stop' });
+          expect(contentOf(client.frames, 'r1')).toBe('after 1xx');
+        },
+        interim,
+      );
     });
 
     it('an agent echoing the internal API key as data that is not JSON: no part of the key in the error frame or the log (§1)', async () => {
