@@ -7,7 +7,7 @@ import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
 import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
 import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
-import { AgentClient, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
+import { AgentClient, bytesAfterEvent, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
 
@@ -1282,5 +1282,74 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
       const error = new TypeError(`error sending request for url (http://tls-agent.internal:8001/agent/message/stream): ${reason}`);
       expect(describeFetchError(error)).toBe(expected);
     });
+  });
+});
+
+describe('the drain after a terminal event, and bytesAfterEvent', () => {
+  it('counts the rest of the body that came in the terminal event\'s own read toward the 64 KiB: past it, gives up without reading more', async () => {
+    // What happens to the body after the terminal event, in order: `read` (a read after it), `aborted`, `ended`.
+    const drainOf = (first: string, rest: string[]) => {
+      const log: string[] = [];
+      const encoder = new TextEncoder();
+      let reads = 0;
+      const fetch: AgentFetch = async (_url, init) => {
+        init.signal.addEventListener('abort', () => log.push('aborted'));
+        return {
+          status: 200,
+          headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
+          body: {
+            getReader: () => ({
+              read: async () => {
+                if (reads++ === 0) return { done: false as const, value: encoder.encode(first) };
+                log.push('read');
+                const next = rest.shift();
+                if (next !== undefined) return { done: false as const, value: encoder.encode(next) };
+                log.push('ended');
+                return { done: true as const };
+              },
+              cancel: async () => undefined,
+            }),
+            cancel: async () => undefined,
+          },
+        };
+      };
+      const agentClient = new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch });
+      return { agentClient, log };
+    };
+    const comment = (bytes: number) => `: ${'x'.repeat(bytes - 3)}\n`;
+
+    // 65 KiB behind `done` in one read (one write of the agent): aborted before any further read.
+    const over = drainOf(event({ type: 'token', content: 'a' }) + event(DONE) + comment(65 * 1024), []);
+    expect(eventsOf((await collect(over.agentClient)).events)).toEqual([{ type: 'token', content: 'a' }, DONE]);
+    await vi.waitFor(() => expect(over.log).not.toEqual([]));
+    expect(over.log).toEqual(['aborted']);
+
+    // 30 KiB behind it, 30 KiB more, then the end: 60 KiB, read to its end, never aborted.
+    const under = drainOf(event(DONE) + comment(30 * 1024), [comment(30 * 1024)]);
+    expect(eventsOf((await collect(under.agentClient)).events)).toEqual([DONE]);
+    await vi.waitFor(() => expect(under.log).toContain('ended'));
+    expect(under.log).toEqual(['read', 'read', 'ended']);
+
+    // 60 KiB behind it, then 5 KiB: past 64 KiB with the second read, aborted then.
+    const later = drainOf(event(DONE) + comment(60 * 1024), [comment(5 * 1024), comment(1024)]);
+    await collect(later.agentClient);
+    await vi.waitFor(() => expect(later.log).toContain('aborted'));
+    expect(later.log).toEqual(['read', 'aborted']);
+  });
+
+  it('is what follows the event\'s blank line, in UTF-8 bytes, for any line ends and an optional space after data:', () => {
+    const done = '{"type":"done","finish_reason":"stop"}';
+    expect(bytesAfterEvent(`data: ${done}\n\n: é\n`, done)).toBe(5);
+    expect(bytesAfterEvent(`data: {"type":"token","content":"a"}\n\ndata:${done}\r\n\r\nabc`, done)).toBe(3);
+    expect(bytesAfterEvent(`data: ${done}\r\r`, done)).toBe(0);
+    // Data of several lines, and characters that mean something to a regular expression.
+    expect(bytesAfterEvent('data: {"type":"error",\r\ndata: "message":"a+b (c) [d] $1 \\\\ ^"}\n\nxy', '{"type":"error",\n"message":"a+b (c) [d] $1 \\\\ ^"}')).toBe(2);
+  });
+
+  it('is 0 when the event is not there as data lines from a line\'s start, or lacks its blank line', () => {
+    const done = '{"type":"done"}';
+    expect(bytesAfterEvent(`a: ${done}\n\nrest`, done)).toBe(0);
+    expect(bytesAfterEvent(`data: ${done}\nid: 1\n\nrest`, done)).toBe(0);
+    expect(bytesAfterEvent(`data: ${done}\nrest`, done)).toBe(0);
   });
 });

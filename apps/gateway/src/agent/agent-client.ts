@@ -7,7 +7,7 @@ import { IdleTimer } from './idle-timer.ts';
 import { IgnoredLineFilter } from './ignored-lines.ts';
 import { createWebAgentFetch } from './web-agent-fetch.ts';
 import { errorForStatus, isEventStream } from './status-mapping.ts';
-import { exceedsUtf8Bytes } from './utf8.ts';
+import { exceedsUtf8Bytes, utf8Length } from './utf8.ts';
 
 export interface AgentClientOptions {
   agentUrl: string;
@@ -196,6 +196,8 @@ export class AgentClient {
 
     let reader: AgentBodyReader | undefined;
     let drainAfter = false;
+    // Bytes of the rest of the body that came in the terminal event's own chunk: they count toward the drain's bound.
+    let drainedAlready = 0;
     // Read to its end: the connection is back in the pool, nothing to abort or wait for.
     let bodyEnded = false;
     try {
@@ -329,6 +331,7 @@ export class AgentClient {
           if (parsed.event.type === 'done' || parsed.event.type === 'error') {
             pending.length = 0;
             drainAfter = !chunk.done;
+            if (drainAfter) drainedAlready = bytesAfterEvent(text, data);
             yield batch;
             return;
           }
@@ -345,7 +348,7 @@ export class AgentClient {
       req.signal.removeEventListener('abort', onAbort);
       if (reader !== undefined && !bodyEnded) {
         if (drainAfter && !req.signal.aborted) {
-          void drainBody(reader, controller);
+          void drainBody(reader, controller, drainedAlready);
         } else {
           // Aborting closes the connection; wait for it so the caller knows the request is over.
           controller.abort();
@@ -356,9 +359,17 @@ export class AgentClient {
   }
 }
 
-async function drainBody(reader: AgentBodyReader, controller: AbortController): Promise<void> {
+/**
+ * Reads and discards the body after a terminal event (`bytes` of it came with that event's chunk),
+ * until it ends; aborts past `DRAIN_MAX_BYTES` or `DRAIN_MAX_MS`.
+ */
+async function drainBody(reader: AgentBodyReader, controller: AbortController, bytes: number): Promise<void> {
+  if (bytes > DRAIN_MAX_BYTES) {
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    return;
+  }
   const deadline = setTimeout(() => controller.abort(), DRAIN_MAX_MS);
-  let bytes = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -376,6 +387,19 @@ async function drainBody(reader: AgentBodyReader, controller: AbortController): 
     reader.cancel().catch(() => undefined);
   }
 }
+
+/**
+ * UTF-8 bytes of `text` after the event whose data is `data` ended (its blank line), where that
+ * event is written in `text` as `data:` lines; 0 when it is not (a line of it began in an earlier
+ * chunk, or a field line stood among them). A read that delivers the terminal event with more of
+ * the body behind it (on Node, a read of up to 64 KiB) thus counts that rest toward the drain's bound.
+ */
+export function bytesAfterEvent(text: string, data: string): number {
+  const lines = data.split('\n').map((line) => `data: ?${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  const end = new RegExp(`(?<=^|[\r\n])${lines.join(LINE_END)}${LINE_END}${LINE_END}`).exec(text);
+  return end === null ? 0 : utf8Length(text.slice(end.index + end[0].length));
+}
+const LINE_END = '(?:\r\n|\r|\n)';
 
 /**
  * Why a request to the agent failed, for the client: a system error code
