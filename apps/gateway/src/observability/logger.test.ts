@@ -99,6 +99,21 @@ describe('formatJsonLine', () => {
     expect(JSON.stringify(line)).not.toContain(signature);
   });
 
+  it('takes out a JWT whose JSON is not written as JSON.stringify writes it: spaces (`{ "alg"…`, base64url `eyAi…`), whitespace first', () => {
+    const b64 = (json: string) => Buffer.from(json).toString('base64url');
+    for (const [header, payload] of [
+      ['{ "alg": "HS256", "typ": "JWT" }', '{ "sid": "*", "exp": 1 }'],
+      ['\n  {"alg":"HS256"}', '\t\r\n {"sid":"s1"}'],
+      ['{"alg":"HS256"}', '     {"sid":"s1"}'],
+    ]) {
+      const token = `${b64(header!)}.${b64(payload!)}.c2lnbmF0dXJl`;
+      expect(token.slice(0, 3) !== 'eyJ' || token.split('.')[1]!.slice(0, 3) !== 'eyJ').toBe(true);
+      const line = formatJsonLine(record({ url: `/ws/s1&access_token=${token}`, session_id: `s1.${token}`, alone: token, other: `x ${token} y` }));
+      expect(JSON.parse(line)).toMatchObject({ url: '/ws/s1&access_token=[REDACTED]', session_id: '[REDACTED]', alone: '[REDACTED]', other: 'x [REDACTED] y' });
+      expect(line).not.toContain('c2lnbmF0dXJl');
+    }
+  });
+
   it('takes the internal API key out first: a key that is itself a JWT leaves nothing of itself', () => {
     const key = `${Buffer.from('{"alg":"HS256","kid":"svc"}').toString('base64url')}.${Buffer.from('{"sub":"gateway"}').toString('base64url')}.S1GNATURE_of_the_key`;
     const stringify = createRedactor({ internalApiKey: key })!;
@@ -107,8 +122,22 @@ describe('formatJsonLine', () => {
   });
 
   it('leaves what is not a JWT as it is', () => {
-    const line = formatJsonLine(record({ session_id: 'eyJ-not.a-token', url: '/ws/eyJ.x' }));
-    expect(JSON.parse(line)).toMatchObject({ session_id: 'eyJ-not.a-token', url: '/ws/eyJ.x' });
+    const kept = {
+      session_id: 'eyJ-not.a-token',
+      url: '/ws/eyJ.x',
+      address: '127.0.0.1',
+      file: 'src/agent/agent-client.test.ts',
+      host: 'agent.internal.example.com',
+      // `e` and a letter of the second half of base64url's: `{`, then not a member's `"`.
+      words: 'the.example.extra.e2e.exp.ez',
+      version: 'v1.2.3-rc.1',
+      // A JSON object's opening only in the last part (it has no part after it), or in the first.
+      last: 'a.b.eyJ',
+      first: 'eyJhbGciOiJIUzI1NiJ9.x.y',
+      dots: '.....',
+    };
+    const line = formatJsonLine(record(kept));
+    expect(JSON.parse(line)).toMatchObject(kept);
   });
 });
 

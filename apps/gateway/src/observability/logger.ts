@@ -36,29 +36,80 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
   let text = stringify(line);
   // Searched in the text (after `stringify` took the internal API key out); cleaned in the values,
   // parsed back from it, only where a JWT may be: an escape in the text (`\u001e`) is never cut.
-  if (text.includes('eyJ') && JWT_SHAPE.test(text)) text = stringify(withoutJwts(JSON.parse(text)));
+  if (hasJwt(text)) text = stringify(withoutJwts(JSON.parse(text)));
   return `${text}\n`;
 }
 
 /**
- * A JWT (base64url parts joined by dots, one after the first starting `eyJ`,
- * which is `{"`), wherever it turns up in a line: §9 keeps client tokens out
- * of every log line, and a client that gets its URL wrong puts one where no
- * query is (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`,
- * `/ws/s1-<token>`, `/ws/s1.<token>`, `/ws/<token>`). What is glued to it
- * goes with it: base64url characters before it (a percent-encoding's `3D`),
- * every dotted part after it (so a token after a dot, whose header then
- * looks like the second part, keeps no signature); a dot may be written
- * `%2E`. A match starts only where a run of base64url characters starts, and
- * neither `.` nor `%` is one of them, so the search is linear in the text: a
- * path of `eyJeyJeyJ…` from a client costs no more than any other.
+ * A JWT: base64url parts joined by dots, one after the first opening a JSON
+ * object (`{"`, whitespace allowed: `eyJ` is only the common spelling, and a
+ * header written `{ "alg": …}`, `eyAi…`, is as valid). It is taken out
+ * wherever it turns up in a line: §9 keeps client tokens out of every log
+ * line, and a client that gets its URL wrong puts one where no query is
+ * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`, `/ws/s1-<token>`,
+ * `/ws/s1.<token>`, `/ws/<token>`). What is glued to it goes with it:
+ * base64url characters before it (a percent-encoding's `3D`), every dotted
+ * part after it (so a token after a dot, whose header then looks like the
+ * second part, keeps no signature); a dot may be written `%2E`.
+ *
+ * A run of dotted parts starts only where a run of base64url characters
+ * starts, and neither `.` nor `%` is one of them, so the search is linear in
+ * the text; each part is decoded only as far as its first byte that is not
+ * whitespace.
  */
-const JWT_SOURCE = '(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*(?:\\.|%2[Ee])eyJ[A-Za-z0-9_-]*(?:(?:\\.|%2[Ee])[A-Za-z0-9_-]*)+';
-const JWT_SHAPE = new RegExp(JWT_SOURCE);
-const JWT_SHAPES = new RegExp(JWT_SOURCE, 'g');
+const DOTTED_RUNS = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*(?:(?:\.|%2[Ee])[A-Za-z0-9_-]*){2,}/g;
+const DOT = /\.|%2[Ee]/g;
+
+/**
+ * Where the JWT in `run` (base64url parts joined by dots) starts: the part
+ * before the first one, after the first, that opens a JSON object and has a
+ * part after it; -1 when there is none.
+ */
+function jwtStart(run: string): number {
+  const dots: { at: number; end: number }[] = [];
+  for (const match of run.matchAll(DOT)) dots.push({ at: match.index, end: match.index + match[0].length });
+  for (let i = 0; i + 1 < dots.length; i++) {
+    if (opensJsonObject(run, dots[i]!.end, dots[i + 1]!.at)) return i === 0 ? 0 : dots[i - 1]!.end;
+  }
+  return -1;
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Whether `text[from, to)`, base64url, decodes to the start of a JSON object: `{`, then `"` or `}`,
+ * JSON whitespace around the `{` (`{"` alone is base64url's `eyJ`; `e` followed by any of 16 letters
+ * would be `{` and then anything, as in `example`).
+ */
+function opensJsonObject(text: string, from: number, to: number): boolean {
+  let bits = 0;
+  let value = 0;
+  let opened = false;
+  for (let i = from; i < to; i++) {
+    value = ((value << 6) | BASE64URL.indexOf(text[i]!)) & 0xfff;
+    bits += 6;
+    if (bits < 8) continue;
+    bits -= 8;
+    const byte = (value >> bits) & 0xff;
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    if (opened) return byte === 0x22 || byte === 0x7d;
+    if (byte !== 0x7b) return false;
+    opened = true;
+  }
+  return false;
+}
+
+const hasJwt = (text: string): boolean => {
+  for (const [run] of text.matchAll(DOTTED_RUNS)) if (jwtStart(run) >= 0) return true;
+  return false;
+};
 
 /** `text` with every JWT in it replaced by `[REDACTED]`. */
-export const redactJwts = (text: string): string => (text.includes('eyJ') ? text.replace(JWT_SHAPES, '[REDACTED]') : text);
+export const redactJwts = (text: string): string =>
+  text.replace(DOTTED_RUNS, (run) => {
+    const start = jwtStart(run);
+    return start < 0 ? run : `${run.slice(0, start)}[REDACTED]`;
+  });
 
 /** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
 function withoutJwts(value: unknown): unknown {
