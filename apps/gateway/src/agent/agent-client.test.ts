@@ -1342,6 +1342,12 @@ describe('the drain after a terminal event, and bytesAfterEvent', () => {
     expect(bytesAfterEvent(`data: ${done}\n\n: é\n`, done)).toBe(5);
     expect(bytesAfterEvent(`data: {"type":"token","content":"a"}\n\ndata:${done}\r\n\r\nabc`, done)).toBe(3);
     expect(bytesAfterEvent(`data: ${done}\r\r`, done)).toBe(0);
+    // An event of megabytes (a regular expression of it would be too large to compile).
+    const large = JSON.stringify({ type: 'error', code: 'x', message: 'x'.repeat(1 << 20) });
+    expect(bytesAfterEvent(`data: ${large}\n\nabc`, large)).toBe(3);
+    // One space after the colon is the field's: a value that starts with a space has two.
+    expect(bytesAfterEvent('data:  {"type":"done"}\n\nab', ' {"type":"done"}')).toBe(2);
+    expect(bytesAfterEvent('data: {"type":"done"}\n\nab', ' {"type":"done"}')).toBe(0);
     // Data of several lines, and characters that mean something to a regular expression.
     expect(bytesAfterEvent('data: {"type":"error",\r\ndata: "message":"a+b (c) [d] $1 \\\\ ^"}\n\nxy', '{"type":"error",\n"message":"a+b (c) [d] $1 \\\\ ^"}')).toBe(2);
   });

@@ -395,11 +395,36 @@ async function drainBody(reader: AgentBodyReader, controller: AbortController, b
  * the body behind it (on Node, a read of up to 64 KiB) thus counts that rest toward the drain's bound.
  */
 export function bytesAfterEvent(text: string, data: string): number {
-  const lines = data.split('\n').map((line) => `data: ?${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
-  const end = new RegExp(`(?<=^|[\r\n])${lines.join(LINE_END)}${LINE_END}${LINE_END}`).exec(text);
-  return end === null ? 0 : utf8Length(text.slice(end.index + end[0].length));
+  const lines = data.split('\n');
+  for (let at = text.indexOf('data:'); at >= 0; at = text.indexOf('data:', at + 1)) {
+    const code = at === 0 ? 10 : text.charCodeAt(at - 1);
+    if (code !== 10 && code !== 13) continue;
+    const end = eventEnd(text, at, lines);
+    if (end >= 0) return utf8Length(text.slice(end));
+  }
+  return 0;
 }
-const LINE_END = '(?:\r\n|\r|\n)';
+
+/** Just past the blank line of an event written from `at` as `data:` lines of `lines`, or -1. */
+function eventEnd(text: string, at: number, lines: string[]): number {
+  let i = at;
+  for (const line of lines) {
+    if (!text.startsWith('data:', i)) return -1;
+    // One space after the colon is the field's, not the value's.
+    const value = text.charCodeAt(i + 5) === 32 ? i + 6 : i + 5;
+    if (!text.startsWith(line, value)) return -1;
+    i = pastLineEnd(text, value + line.length);
+    if (i < 0) return -1;
+  }
+  return pastLineEnd(text, i);
+}
+
+/** Just past the line end (CR, LF or CRLF) at `i`, or -1 when there is none there. */
+function pastLineEnd(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code === 13) return text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+  return code === 10 ? i + 1 : -1;
+}
 
 /**
  * Why a request to the agent failed, for the client: a system error code
