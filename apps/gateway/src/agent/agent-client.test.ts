@@ -1354,6 +1354,8 @@ describe('the drain after a terminal event, and bytesAfterEvent', () => {
 
   it('is 0 when the event is not there as data lines from a line\'s start, or lacks its blank line', () => {
     const done = '{"type":"done"}';
+    // Its first lines in an earlier chunk, the rest of many equal lines: tried from each, then given up.
+    expect(bytesAfterEvent(`${'data:\n'.repeat(10_000)}data: ${done}\n\nrest`, `${'\n'.repeat(20_000)}${done}`)).toBe(0);
     expect(bytesAfterEvent(`a: ${done}\n\nrest`, done)).toBe(0);
     expect(bytesAfterEvent(`data: ${done}\nid: 1\n\nrest`, done)).toBe(0);
     expect(bytesAfterEvent(`data: ${done}\nrest`, done)).toBe(0);

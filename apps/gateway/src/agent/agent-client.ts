@@ -393,30 +393,42 @@ async function drainBody(reader: AgentBodyReader, controller: AbortController, b
  * event is written in `text` as `data:` lines; 0 when it is not (a line of it began in an earlier
  * chunk, or a field line stood among them). A read that delivers the terminal event with more of
  * the body behind it (on Node, a read of up to 64 KiB) thus counts that rest toward the drain's bound.
+ * The search compares at most twice as many characters as `text` holds, then gives up (0): an
+ * event of many equal lines would otherwise be tried from each of them.
  */
 export function bytesAfterEvent(text: string, data: string): number {
-  const lines = data.split('\n');
-  for (let at = text.indexOf('data:'); at >= 0; at = text.indexOf('data:', at + 1)) {
-    const code = at === 0 ? 10 : text.charCodeAt(at - 1);
-    if (code !== 10 && code !== 13) continue;
-    const end = eventEnd(text, at, lines);
+  let budget = 2 * text.length + 64;
+  for (let at = text.indexOf('data:'); at >= 0 && budget > 0; at = text.indexOf('data:', at + 1)) {
+    const before = at === 0 ? 10 : text.charCodeAt(at - 1);
+    if (before !== 10 && before !== 13) continue;
+    const { end, compared } = eventEnd(text, at, data);
+    budget -= compared;
     if (end >= 0) return utf8Length(text.slice(end));
   }
   return 0;
 }
 
-/** Just past the blank line of an event written from `at` as `data:` lines of `lines`, or -1. */
-function eventEnd(text: string, at: number, lines: string[]): number {
+/**
+ * Just past the blank line of an event whose data is `data`, written from `at` as `data:` lines
+ * (-1 when it is not), and how many characters of `text` that took.
+ */
+function eventEnd(text: string, at: number, data: string): { end: number; compared: number } {
   let i = at;
-  for (const line of lines) {
-    if (!text.startsWith('data:', i)) return -1;
+  let d = 0;
+  for (;;) {
+    if (!text.startsWith('data:', i)) return { end: -1, compared: i - at + 5 };
     // One space after the colon is the field's, not the value's.
-    const value = text.charCodeAt(i + 5) === 32 ? i + 6 : i + 5;
-    if (!text.startsWith(line, value)) return -1;
-    i = pastLineEnd(text, value + line.length);
-    if (i < 0) return -1;
+    i += text.charCodeAt(i + 5) === 32 ? 6 : 5;
+    for (; d < data.length && data.charCodeAt(d) !== 10; d++, i++) {
+      if (text.charCodeAt(i) !== data.charCodeAt(d)) return { end: -1, compared: i - at + 1 };
+    }
+    const next = pastLineEnd(text, i);
+    if (next < 0) return { end: -1, compared: i - at + 1 };
+    i = next;
+    if (d === data.length) break;
+    d++; // the data's line break: its next line follows
   }
-  return pastLineEnd(text, i);
+  return { end: pastLineEnd(text, i), compared: i - at + 1 };
 }
 
 /** Just past the line end (CR, LF or CRLF) at `i`, or -1 when there is none there. */

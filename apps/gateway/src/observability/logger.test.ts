@@ -105,6 +105,8 @@ describe('formatJsonLine', () => {
       ['{ "alg": "HS256", "typ": "JWT" }', '{ "sid": "*", "exp": 1 }'],
       ['\n  {"alg":"HS256"}', '\t\r\n {"sid":"s1"}'],
       ['{"alg":"HS256"}', '     {"sid":"s1"}'],
+      // A byte order mark first: a JWT library's decoder drops it.
+      ['\ufeff{"alg":"HS256"}', '\ufeff {"sid":"s1"}'],
     ]) {
       const token = `${b64(header!)}.${b64(payload!)}.c2lnbmF0dXJl`;
       expect(token.slice(0, 3) !== 'eyJ' || token.split('.')[1]!.slice(0, 3) !== 'eyJ').toBe(true);
@@ -130,6 +132,10 @@ describe('formatJsonLine', () => {
       host: 'agent.internal.example.com',
       // `e` and a letter of the second half of base64url's: `{`, then not a member's `"`.
       words: 'the.example.extra.e2e.exp.ez',
+      // `e30` is `{}`: a content hash, not an object with a member.
+      asset: '/assets/index.e31f0c9a.js',
+      chunk: '/static/js/main.e3302d15.chunk.js',
+      version_e3: 'build 1.e32.0',
       version: 'v1.2.3-rc.1',
       // A JSON object's opening only in the last part (it has no part after it), or in the first.
       last: 'a.b.eyJ',

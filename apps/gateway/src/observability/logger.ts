@@ -42,8 +42,9 @@ export function formatJsonLine(record: LogRecord, stringify: (value: unknown) =>
 
 /**
  * A JWT: base64url parts joined by dots, one after the first opening a JSON
- * object (`{"`, whitespace allowed: `eyJ` is only the common spelling, and a
- * header written `{ "alg": …}`, `eyAi…`, is as valid). It is taken out
+ * object with a member (`{"`, whitespace and a byte order mark allowed: `eyJ`
+ * is only the common spelling, and a header written `{ "alg": …}`, `eyAi…`,
+ * is as valid). It is taken out
  * wherever it turns up in a line: §9 keeps client tokens out of every log
  * line, and a client that gets its URL wrong puts one where no query is
  * (`/ws/s1&access_token=…`, `/ws/s1%3Faccess_token%3D…`, `/ws/s1-<token>`,
@@ -77,27 +78,39 @@ function jwtStart(run: string): number {
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
- * Whether `text[from, to)`, base64url, decodes to the start of a JSON object: `{`, then `"` or `}`,
- * JSON whitespace around the `{` (`{"` alone is base64url's `eyJ`; `e` followed by any of 16 letters
- * would be `{` and then anything, as in `example`).
+ * Whether `text[from, to)`, base64url, decodes to the start of a JSON object with a member: `{"`,
+ * JSON whitespace around the `{` and a byte order mark first allowed (a JWT library's decoder
+ * drops one). `{"` alone is base64url's `eyJ`; `{` then anything would be `e` and any of 16
+ * characters, as in `example`, and `{}` is `e30`, as in a file's hash `index.e31f0c9a.js`.
  */
 function opensJsonObject(text: string, from: number, to: number): boolean {
   let bits = 0;
   let value = 0;
   let opened = false;
+  let bom = 0;
   for (let i = from; i < to; i++) {
     value = ((value << 6) | BASE64URL.indexOf(text[i]!)) & 0xfff;
     bits += 6;
     if (bits < 8) continue;
     bits -= 8;
     const byte = (value >> bits) & 0xff;
+    // A byte order mark, whole, only as the first bytes.
+    if (bom < 3) {
+      if (byte === BOM[bom]) {
+        bom++;
+        continue;
+      }
+      if (bom > 0) return false;
+      bom = 3;
+    }
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
-    if (opened) return byte === 0x22 || byte === 0x7d;
+    if (opened) return byte === 0x22;
     if (byte !== 0x7b) return false;
     opened = true;
   }
   return false;
 }
+const BOM = [0xef, 0xbb, 0xbf];
 
 const hasJwt = (text: string): boolean => {
   for (const [run] of text.matchAll(DOTTED_RUNS)) if (jwtStart(run) >= 0) return true;
