@@ -29,6 +29,16 @@ export interface AgentStreamRequest {
   signal: AbortSignal;
   /** The agent answered 2xx: it accepted the message (protocol.md §6). */
   onAccepted?: () => void;
+  /** After a terminal event, the rest of the body is drained in the background: its handle. */
+  onDrain?: (drain: UpstreamDrain) => void;
+}
+
+/** The background drain of a body after its terminal event (§4): the request is not over until it ends. */
+export interface UpstreamDrain {
+  /** Gives it up: the request is aborted and its connection closed. */
+  abort(): void;
+  /** Resolves once the body has ended or, aborted, its connection is closed. Never rejects. */
+  readonly ended: Promise<void>;
 }
 
 export interface AgentStreamEvent {
@@ -348,7 +358,8 @@ export class AgentClient {
       req.signal.removeEventListener('abort', onAbort);
       if (reader !== undefined && !bodyEnded) {
         if (drainAfter && !req.signal.aborted) {
-          void drainBody(reader, controller, drainedAlready);
+          const ended = drainBody(reader, controller, drainedAlready);
+          req.onDrain?.({ abort: () => controller.abort(), ended });
         } else {
           // Aborting closes the connection; wait for it so the caller knows the request is over.
           controller.abort();
@@ -384,7 +395,8 @@ async function drainBody(reader: AgentBodyReader, controller: AbortController, b
     // Aborted or broken: either way the connection is not reused.
   } finally {
     clearTimeout(deadline);
-    reader.cancel().catch(() => undefined);
+    // Aborted: the connection is closed once the cancel has settled.
+    await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -1,4 +1,4 @@
-import { AgentClient, UpstreamAborted } from '../agent/agent-client.ts';
+import { AgentClient, UpstreamAborted, type UpstreamDrain } from '../agent/agent-client.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { loggers } from '../observability/logger.ts';
 import type { Turn } from '../session/turn.ts';
@@ -8,6 +8,8 @@ export interface TurnRunnerContext {
   /** Whether the agent accepted a `tool_result` for this `tool_call_id` (protocol.md §6). */
   isToolCallAccepted(toolCallId: string): boolean;
   markToolCallAccepted(toolCallId: string): void;
+  /** The turn's request goes on draining its body after the terminal event (§4). */
+  onDrain?(drain: UpstreamDrain): void;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function runTurn(turn: Turn, ctx: TurnRunnerContext, agent: AgentCl
               ctx.markToolCallAccepted(message.tool_call_id);
             }
           : undefined,
+      onDrain: ctx.onDrain?.bind(ctx),
     });
     for await (const batch of events) {
       connection.batch(() => {

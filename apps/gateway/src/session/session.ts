@@ -6,7 +6,7 @@ import {
   type ClientMessage,
   type ParseFailure,
 } from '@agent-gateway/protocol';
-import type { AgentClient } from '../agent/agent-client.ts';
+import type { AgentClient, UpstreamDrain } from '../agent/agent-client.ts';
 import { GatewayError, toErrorFrame } from '../errors.ts';
 import { runTurn } from '../relay/turn-runner.ts';
 import type { Connection } from './connection.ts';
@@ -40,6 +40,10 @@ export class Session {
   /** Made on first use: most sessions never see a tool call, and idle sockets are many. */
   #acceptedToolCalls: Set<string> | undefined;
   #loop: Promise<void> | undefined;
+  /** The last turn's request, still draining its body after the terminal event (§4). */
+  #draining: UpstreamDrain | undefined;
+  /** A takeover aborted that drain: the session's next turn waits for its connection to close (§6). */
+  #drainAborted: Promise<void> | undefined;
 
   constructor(
     readonly sessionId: string,
@@ -69,6 +73,13 @@ export class Session {
     this.connection = connection;
   }
 
+  onDrain(drain: UpstreamDrain): void {
+    this.#draining = drain;
+    void drain.ended.then(() => {
+      if (this.#draining === drain) this.#draining = undefined;
+    });
+  }
+
   /**
    * The connection is gone (closed, taken over, too slow): its turns end
    * without frames and the in-flight upstream request is aborted.
@@ -83,6 +94,12 @@ export class Session {
       this.hooks.onTurnEnd(this, turn);
     }
     if (this.inflight?.connection === connection) this.inflight.abandon(opts);
+    // §6: the new socket's first turn reaches the agent only once the old request has ended,
+    // aborted and its connection closed, even when it had only its body's drain left.
+    if (opts.takeover && this.#draining !== undefined) {
+      this.#draining.abort();
+      this.#drainAborted = this.#draining.ended;
+    }
     // On takeover the new connection attaches next: the session must not be forgotten.
     if (!opts.takeover && this.isIdle) this.hooks.onIdle(this);
   }
@@ -242,7 +259,14 @@ export class Session {
   }
 
   async #run(): Promise<void> {
-    for (let turn = this.queue.shift(); turn !== undefined; turn = this.queue.shift()) {
+    for (;;) {
+      const waitFor = this.#drainAborted;
+      if (waitFor !== undefined) {
+        await waitFor;
+        if (this.#drainAborted === waitFor) this.#drainAborted = undefined;
+      }
+      const turn = this.queue.shift();
+      if (turn === undefined) return;
       if (turn.finished) continue;
       this.inflight = turn;
       try {
