@@ -40,10 +40,10 @@ export class Session {
   /** Made on first use: most sessions never see a tool call, and idle sockets are many. */
   #acceptedToolCalls: Set<string> | undefined;
   #loop: Promise<void> | undefined;
-  /** The last turn's request, still draining its body after the terminal event (§4). */
-  #draining: UpstreamDrain | undefined;
-  /** A takeover aborted that drain: the session's next turn waits for its connection to close (§6). */
-  #drainAborted: Promise<void> | undefined;
+  /** Requests of earlier turns still draining their bodies after the terminal event (§4); made on first use. */
+  #draining: Set<UpstreamDrain> | undefined;
+  /** A takeover aborted those drains: the session's next turn waits for their connections to close (§6). */
+  #drainsAborted: Promise<unknown> | undefined;
 
   constructor(
     readonly sessionId: string,
@@ -74,10 +74,9 @@ export class Session {
   }
 
   onDrain(drain: UpstreamDrain): void {
-    this.#draining = drain;
-    void drain.ended.then(() => {
-      if (this.#draining === drain) this.#draining = undefined;
-    });
+    const draining = (this.#draining ??= new Set());
+    draining.add(drain);
+    void drain.ended.then(() => draining.delete(drain));
   }
 
   /**
@@ -96,9 +95,10 @@ export class Session {
     if (this.inflight?.connection === connection) this.inflight.abandon(opts);
     // §6: the new socket's first turn reaches the agent only once the old request has ended,
     // aborted and its connection closed, even when it had only its body's drain left.
-    if (opts.takeover && this.#draining !== undefined) {
-      this.#draining.abort();
-      this.#drainAborted = this.#draining.ended;
+    if (opts.takeover && this.#draining !== undefined && this.#draining.size > 0) {
+      const drains = [...this.#draining];
+      for (const drain of drains) drain.abort();
+      this.#drainsAborted = Promise.all(drains.map((drain) => drain.ended));
     }
     // On takeover the new connection attaches next: the session must not be forgotten.
     if (!opts.takeover && this.isIdle) this.hooks.onIdle(this);
@@ -260,10 +260,12 @@ export class Session {
 
   async #run(): Promise<void> {
     for (;;) {
-      const waitFor = this.#drainAborted;
+      const waitFor = this.#drainsAborted;
       if (waitFor !== undefined) {
         await waitFor;
-        if (this.#drainAborted === waitFor) this.#drainAborted = undefined;
+        // Another takeover while this one waited: wait for its drains too.
+        if (this.#drainsAborted !== waitFor) continue;
+        this.#drainsAborted = undefined;
       }
       const turn = this.queue.shift();
       if (turn === undefined) return;

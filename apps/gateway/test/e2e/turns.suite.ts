@@ -123,21 +123,27 @@ export function turnsSuite(runtime: Runtime) {
       expect(env.gateway.logs.indexOf(takeover)).toBeLessThan(env.gateway.logs.indexOf(ended));
     });
 
-    it('a takeover right after the old turn\'s done: its body\'s drain is aborted, and the new turn reaches the agent after that connection closed', async () => {
+    it('a takeover right after the old turns\' done: their bodies\' drains are aborted, and the new turn reaches the agent after those connections closed', async () => {
       const sessionId = uniqueSession('takeover-drain');
       const old = await env.connect(sessionId);
-      const id = uniqueRequest();
-      // `done`, then a body that never ends: the gateway would drain it for up to 1 s (§4).
-      old.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('never_end_after_done') });
-      expect(await old.terminal(id)).toMatchObject({ type: 'done' });
+      // Two turns, each `done` and then a body that never ends: the gateway drains each for up
+      // to 1 s (§4), and the second starts while the first drains (a tool_result sent at once).
+      const ids = [uniqueRequest(), uniqueRequest()];
+      for (const id of ids) {
+        old.send({ type: 'user_message', content: 'go', request_id: id, ...scenario('never_end_after_done') });
+        expect(await old.terminal(id)).toMatchObject({ type: 'done' });
+      }
       const fresh = await env.connect(sessionId);
       expect((await old.closed).code).toBe(4001);
       const next = uniqueRequest();
       fresh.send({ type: 'user_message', content: 'go', request_id: next, ...scenario('tokens', { count: 2 }) });
       expect(await fresh.terminal(next)).toMatchObject({ type: 'done' });
-      const [oldRecord, newRecord] = await Promise.all([agentRequest(env.agent, byRequestId(id)), agentRequest(env.agent, byRequestId(next))]);
-      expect(oldRecord.aborted).toBe(true);
-      expect(newRecord.startedAt).toBeGreaterThanOrEqual(oldRecord.endedAt!);
+      const newRecord = await agentRequest(env.agent, byRequestId(next));
+      for (const id of ids) {
+        const oldRecord = await agentRequest(env.agent, byRequestId(id));
+        expect(oldRecord.aborted).toBe(true);
+        expect(newRecord.startedAt).toBeGreaterThanOrEqual(oldRecord.endedAt!);
+      }
     });
 
     it('refuses a tool_result the agent already accepted, and forwards a retry after a failure', async () => {
