@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
 import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
-import { AgentSilent, type AgentFetch } from './agent-fetch.ts';
+import { AgentSilent, type AgentBodyReader, type AgentFetch } from './agent-fetch.ts';
 import { AgentClient, bytesAfterEvent, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
@@ -1290,28 +1290,22 @@ describe('the drain after a terminal event, and bytesAfterEvent', () => {
     // What happens to the body after the terminal event, in order: `read` (a read after it), `aborted`, `ended`.
     const drainOf = (first: string, rest: string[]) => {
       const log: string[] = [];
-      const encoder = new TextEncoder();
-      let reads = 0;
-      const fetch: AgentFetch = async (_url, init) => {
+      const chunks = chunkedFetch([first, ...rest]);
+      const fetch: AgentFetch = async (url, init) => {
         init.signal.addEventListener('abort', () => log.push('aborted'));
-        return {
-          status: 200,
-          headers: { get: (name: string) => (name === 'content-type' ? 'text/event-stream' : null) },
-          body: {
-            getReader: () => ({
-              read: async () => {
-                if (reads++ === 0) return { done: false as const, value: encoder.encode(first) };
-                log.push('read');
-                const next = rest.shift();
-                if (next !== undefined) return { done: false as const, value: encoder.encode(next) };
-                log.push('ended');
-                return { done: true as const };
-              },
-              cancel: async () => undefined,
-            }),
-            cancel: async () => undefined,
+        const res = await chunks(url, init);
+        const reader = res.body!.getReader();
+        let reads = 0;
+        const logged: AgentBodyReader = {
+          read: async () => {
+            if (reads++ > 0) log.push('read');
+            const chunk = await reader.read();
+            if (chunk.done) log.push('ended');
+            return chunk;
           },
+          cancel: () => reader.cancel(),
         };
+        return { ...res, body: { ...res.body!, getReader: () => logged } };
       };
       const agentClient = new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1000, fetch });
       return { agentClient, log };
