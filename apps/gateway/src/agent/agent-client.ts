@@ -357,7 +357,8 @@ export class AgentClient {
       idle.stop();
       req.signal.removeEventListener('abort', onAbort);
       if (reader !== undefined && !bodyEnded) {
-        if (drainAfter && !req.signal.aborted) {
+        // The rest of the body already past the bound: aborted at once, as below.
+        if (drainAfter && !req.signal.aborted && drainedAlready <= DRAIN_MAX_BYTES) {
           const ended = drainBody(reader, controller, drainedAlready);
           req.onDrain?.({ abort: () => controller.abort(), ended });
         } else {
@@ -375,11 +376,6 @@ export class AgentClient {
  * until it ends; aborts past `DRAIN_MAX_BYTES` or `DRAIN_MAX_MS`.
  */
 async function drainBody(reader: AgentBodyReader, controller: AbortController, bytes: number): Promise<void> {
-  if (bytes > DRAIN_MAX_BYTES) {
-    controller.abort();
-    await reader.cancel().catch(() => undefined);
-    return;
-  }
   const deadline = setTimeout(() => controller.abort(), DRAIN_MAX_MS);
   try {
     for (;;) {
