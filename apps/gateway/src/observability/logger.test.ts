@@ -105,6 +105,7 @@ describe('formatJsonLine', () => {
       ['{ "alg": "HS256", "typ": "JWT" }', '{ "sid": "*", "exp": 1 }'],
       ['\n  {"alg":"HS256"}', '\t\r\n {"sid":"s1"}'],
       ['{"alg":"HS256"}', '     {"sid":"s1"}'],
+      ['\r{"alg":"HS256"}', '\r{"sid":"s1"}'],
       // A byte order mark first: a JWT library's decoder drops it.
       ['\ufeff{"alg":"HS256"}', '\ufeff {"sid":"s1"}'],
     ]) {

@@ -112,17 +112,27 @@ function opensJsonObject(text: string, from: number, to: number): boolean {
 }
 const BOM = [0xef, 0xbb, 0xbf];
 
+/**
+ * A dot before a part whose first character may begin `{"`: `e` (`{`), `I` (a space), `C` (a tab or
+ * a line feed), `D` (a carriage return), `7` (a byte order mark). Without one, no JWT: most lines
+ * (`127.0.0.1`, `gateway.turn`) are passed by this test alone.
+ */
+const MAY_HOLD_JWT = /(?:\.|%2[Ee])[eICD7]/;
+
 const hasJwt = (text: string): boolean => {
+  if (!MAY_HOLD_JWT.test(text)) return false;
   for (const [run] of text.matchAll(DOTTED_RUNS)) if (jwtStart(run) >= 0) return true;
   return false;
 };
 
 /** `text` with every JWT in it replaced by `[REDACTED]`. */
 export const redactJwts = (text: string): string =>
-  text.replace(DOTTED_RUNS, (run) => {
-    const start = jwtStart(run);
-    return start < 0 ? run : `${run.slice(0, start)}[REDACTED]`;
-  });
+  MAY_HOLD_JWT.test(text)
+    ? text.replace(DOTTED_RUNS, (run) => {
+        const start = jwtStart(run);
+        return start < 0 ? run : `${run.slice(0, start)}[REDACTED]`;
+      })
+    : text;
 
 /** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
 function withoutJwts(value: unknown): unknown {
