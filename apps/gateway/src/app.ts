@@ -1,32 +1,16 @@
 import { Hono } from 'hono';
 import type { NotFoundResponse } from '@agent-gateway/protocol';
 import type { AgentClient } from './agent/agent-client.ts';
-import type { GatewayConfig } from './config.ts';
 import { GatewayError, toErrorFrame } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
-import { createWsHandler, type Authenticate, type ClientAddress, type RequestTarget, type Upgrade } from './http/ws-route.ts';
+import { createWsHandler, type WsRouteDeps } from './http/ws-route.ts';
 import { loggers } from './observability/logger.ts';
-import type { GatewayMetrics } from './observability/metrics.ts';
 import { shownPath } from './observability/redact.ts';
-import type { SessionManager } from './session/session-manager.ts';
 
-export interface AppDeps {
-  config: GatewayConfig;
+/** What the app is built from: the WebSocket route's dependencies, and the agent (`/ready` probes it). */
+export interface AppDeps extends WsRouteDeps {
   agent: AgentClient;
-  sessions: SessionManager;
-  metrics: GatewayMetrics;
-  /** The runtime's WebSocket upgrade (runtime/node, runtime/deno). */
-  upgrade: Upgrade;
-  /** The request target as sent, where the runtime rebuilds the URL (runtime/node). */
-  requestTarget?: RequestTarget;
-  /** The client's address, for the log (each runtime has its own). */
-  clientAddress?: ClientAddress;
-  /** Sockets open before the next request is handled (runtime/node): no place is held for an accepted upgrade. */
-  opensAtOnce?: boolean;
-  /** Sockets let go of but still open in the runtime (Deno): they count under MAX_CONNECTIONS. */
-  lingeringSockets?: () => number;
-  authenticate?: Authenticate;
 }
 
 /** The gateway's routes. Imports nothing runtime-specific: each `main.<runtime>.ts` supplies the runtime pieces. */
