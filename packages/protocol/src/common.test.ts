@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectAccepted, expectRefused } from '../test/schema-assertions.ts';
-import { RequestIdSchema, SeqSchema, SessionIdSchema, isRequestId, isSessionId } from './common.ts';
+import { RequestIdSchema, SeqSchema, SessionIdSchema, isRequestId, isSessionId, safeInteger } from './common.ts';
 
 describe('RequestIdSchema', () => {
   it.each([['a'], ['r-42'], ['x'.repeat(128)], ['!~'], ['0123e4567-e89b-12d3-a456-426614174000'], ['a:b/c?d=e&f#g']])(
@@ -48,5 +48,17 @@ describe('SeqSchema', () => {
     expectRefused(SeqSchema, 0, []);
     expectRefused(SeqSchema, 1.5, []);
     expectRefused(SeqSchema, '1', []);
+  });
+});
+
+describe('safeInteger', () => {
+  it('refuses a value past 2^53 − 1 with one issue, not two', () => {
+    for (const value of [1e20, -1e20, Number.MAX_SAFE_INTEGER + 2]) {
+      const result = safeInteger().safeParse(value);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues).toHaveLength(1);
+    }
+    expect(safeInteger().safeParse(Number.MAX_SAFE_INTEGER).success).toBe(true);
+    expect(safeInteger(0).safeParse(-1).error?.issues).toHaveLength(1);
   });
 });

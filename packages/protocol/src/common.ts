@@ -25,7 +25,9 @@ export type SessionId = z.infer<typeof SessionIdSchema>;
  * An integer a JavaScript number holds exactly. Zod's `.int()` refuses anything past ±(2^53 − 1)
  * already; the bounds are written out so that every generated document says so (OpenAPI included).
  */
-export const safeInteger = (min: number = Number.MIN_SAFE_INTEGER) => z.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
+export const safeInteger = (min: number = Number.MIN_SAFE_INTEGER) =>
+  // `abort`: past the safe range `.int()` has said so, and `.max` would say it again.
+  z.number().int({ abort: true }).min(min).max(Number.MAX_SAFE_INTEGER);
 
 export const SeqSchema = safeInteger(1)
   .meta({ id: 'Seq', description: 'Starts at 1 on each connection and grows by exactly 1 per frame.' });
