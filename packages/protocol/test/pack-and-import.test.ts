@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(packageDir, 'node_modules', '.bin', 'tsc');
+// pnpm at the repository's pinned version, through npx as the README runs it: none need be on PATH.
+const rootManifest = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { packageManager: string };
 
 const CONSUMER_MJS = `
 import { CloseCode, DEFAULT_LIMITS, parseAgentEvent, parseClientMessage, parseServerFrame } from '@agent-gateway/protocol';
@@ -70,7 +72,7 @@ describe('the packed package', () => {
     const temp = await mkdtemp(join(tmpdir(), 'agent-gateway-protocol-pack-'));
     try {
       // `prepack` builds dist/ first.
-      await run('pnpm', ['pack', '--pack-destination', temp], { cwd: packageDir });
+      await run('npx', ['-y', rootManifest.packageManager, 'pack', '--pack-destination', temp], { cwd: packageDir });
       const tarballs = (await readdir(temp)).filter((name) => name.endsWith('.tgz'));
       expect(tarballs).toHaveLength(1);
 
