@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `pnpm start`: the mock agent on 8001 and the gateway on 8000, as two
-// processes; prints where to connect; Ctrl-C (or SIGTERM) stops both.
+// processes; prints where to connect; Ctrl-C (or SIGTERM) stops both, and one
+// that exits stops the other. With GATEWAY__AGENT_URL set, the gateway alone,
+// relaying to that agent.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -33,9 +35,12 @@ function start(name, cwd, args, env) {
   return { child, listening };
 }
 
-const agent = start('mock-agent', 'apps/mock-agent', ['--import', 'tsx', 'src/main.node.ts'], { MOCK_AGENT__PORT: agentPort });
+// An agent of one's own, named in the environment, wins over the mock agent, which is then not
+// started (its port may well be that agent's); the banner says so.
+const ownAgent = process.env.GATEWAY__AGENT_URL || undefined;
+const agent = ownAgent === undefined ? start('mock-agent', 'apps/mock-agent', ['--import', 'tsx', 'src/main.node.ts'], { MOCK_AGENT__PORT: agentPort }) : undefined;
 let gateway;
-const children = () => [agent.child, gateway?.child].filter(Boolean);
+const children = () => [agent?.child, gateway?.child].filter(Boolean);
 let stopping = false;
 const stop = (signal) => {
   if (stopping) return;
@@ -46,26 +51,23 @@ process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 
 try {
-  const agentUrl = await agent.listening;
+  const agentUrl = ownAgent ?? (await agent.listening);
   // The gateway as production runs it: built to plain JavaScript (its `start` script does the same).
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: `${root}/apps/gateway`, stdio: 'inherit' });
   if (built.status !== 0) throw new Error(`the gateway's build failed (${built.error?.message ?? (built.signal ? `killed by ${built.signal}` : `exit ${built.status}`)})`);
-  // An agent of one's own, named in the environment, wins over the mock agent; the banner says so.
-  const ownAgent = process.env.GATEWAY__AGENT_URL || undefined;
-  gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], {
-    GATEWAY__PORT: gatewayPort,
-    GATEWAY__AGENT_URL: ownAgent ?? agentUrl,
-  });
+  gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], { GATEWAY__PORT: gatewayPort, GATEWAY__AGENT_URL: agentUrl });
   const gatewayUrl = await gateway.listening;
   const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
   // The demo's default is ws://localhost:8000: name the gateway when it listens elsewhere.
   const demo = ws === 'ws://localhost:8000' ? `${pnpm} demo` : `GATEWAY_URL=${ws} ${pnpm} demo`;
   process.stdout.write(
     `\nAgent Gateway is up: connect an IDE to ${ws}/ws/<session_id> (${
-      ownAgent === undefined ? `mock agent at ${agentUrl}` : `agent at ${ownAgent}, from GATEWAY__AGENT_URL: the mock agent at ${agentUrl} is not used`
+      ownAgent === undefined ? `mock agent at ${agentUrl}` : `agent at ${ownAgent}, from GATEWAY__AGENT_URL: the mock agent is not started`
     }).\n` +
-      `Try it from another terminal: ${demo}\nCtrl-C stops both.\n\n`,
+      `Try it from another terminal: ${demo}\nCtrl-C stops ${ownAgent === undefined ? 'both' : 'it'}.\n\n`,
   );
+  // One of them gone (the gateway signalled alone, say): the other is stopped too, not left behind.
+  for (const child of children()) child.once('exit', () => stop('SIGTERM'));
 } catch (error) {
   if (!stopping) {
     process.stderr.write(`start failed: ${error.message}\n`);

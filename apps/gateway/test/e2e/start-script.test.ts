@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ function startScript(env: Record<string, string>) {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
   };
-  return { child, exited, line, stderr: () => stderr, kill };
+  return { child, exited, line, stdout, stderr: () => stderr, kill };
 }
 
 describe('scripts/start.mjs (pnpm start)', () => {
@@ -61,14 +62,51 @@ describe('scripts/start.mjs (pnpm start)', () => {
     }
   });
 
-  it('an agent named in GATEWAY__AGENT_URL is the one the gateway uses, and the banner says so', async () => {
-    const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0', GATEWAY__AGENT_URL: 'http://127.0.0.1:9' });
+  it('an agent named in GATEWAY__AGENT_URL is the one the gateway uses, the mock agent is not started, and the banner says so', async () => {
+    // The mock agent's port is taken (by the named agent, say): it does not matter, no mock agent is started.
+    const holder = createServer();
+    try {
+      holder.listen(0, '127.0.0.1');
+      await once(holder, 'listening');
+      const port = (holder.address() as AddressInfo).port;
+      const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: String(port), GATEWAY__AGENT_URL: `http://127.0.0.1:${port}` });
+      try {
+        const up = await run.line((text) => text.startsWith('Agent Gateway is up'));
+        expect(up).toMatch(new RegExp(`\\(agent at http://127\\.0\\.0\\.1:${port}, from GATEWAY__AGENT_URL: the mock agent is not started\\)\\.$`));
+        await run.line((text) => text === 'Ctrl-C stops it.');
+        process.kill(-run.child.pid!, 'SIGINT');
+        const [code] = await run.exited;
+        expect(code).toBe(0);
+        expect(run.stdout.filter((text) => text.startsWith('[mock-agent]'))).toEqual([]);
+      } finally {
+        run.kill();
+      }
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('the gateway signalled alone lets its turn finish, closes with 1001, and its exit stops the mock agent and start', async () => {
+    const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0' });
     try {
       const up = await run.line((text) => text.startsWith('Agent Gateway is up'));
-      expect(up).toMatch(/\(agent at http:\/\/127\.0\.0\.1:9, from GATEWAY__AGENT_URL: the mock agent at http:\/\/127\.0\.0\.1:\d+ is not used\)\.$/);
-      process.kill(-run.child.pid!, 'SIGINT');
+      const ws = /connect an IDE to (ws:\/\/127\.0\.0\.1:\d+)\/ws\/<session_id>/.exec(up)![1]!;
+      const client = await connect(`${ws}/ws/${uniqueSession()}`);
+      const id = uniqueRequest();
+      client.send({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario: { name: 'slow', count: 5, delay_ms: 100 } } });
+      await client.next((frame) => frame.type === 'token' && frame.request_id === id);
+      // The README's `pkill -TERM -f dist/main.node.mjs`, kept to this run's own children.
+      const children = (await readFile(`/proc/${run.child.pid}/task/${run.child.pid}/children`, 'utf8')).trim().split(/\s+/);
+      const commandOf = (pid: string) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      const gatewayPid = (await Promise.all(children.map(async (pid) => [pid, await commandOf(pid)] as const))).find(([, command]) => command.includes('dist/main.node.mjs'))?.[0];
+      expect(gatewayPid).toBeDefined();
+      process.kill(Number(gatewayPid), 'SIGTERM');
+      expect(await client.terminal(id)).toMatchObject({ type: 'done', finish_reason: 'stop' });
+      expect(client.frameOf(id).filter((frame) => frame.type === 'token')).toHaveLength(5);
+      expect((await client.closed).code).toBe(1001);
       const [code] = await run.exited;
       expect(code).toBe(0);
+      expect(() => process.kill(-run.child.pid!, 0)).toThrow();
     } finally {
       run.kill();
     }
