@@ -311,4 +311,27 @@ describe('SessionManager', () => {
     );
     sessions.closed(takenOver, 1000, '');
   });
+  it('a throw at the end of a turn is logged, and the session runs its next turn (no unhandled rejection)', async () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('error', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    try {
+      const metrics = new GatewayMetrics();
+      vi.spyOn(metrics.turnsTotal, 'inc').mockImplementationOnce(() => {
+        throw new Error('metrics failed');
+      });
+      const sessions = manager(metrics);
+      const raw = socket();
+      const connection = sessions.open('throws', raw);
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
+      sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r2' }));
+      // Both turns end with their terminal frame (the agent cannot be reached).
+      await expect.poll(() => raw.calls.filter((call) => call === 'send error')).toHaveLength(2);
+      await expect.poll(() => lines.map((line) => line.msg)).toContain('session loop failed');
+      expect(lines.find((line) => line.msg === 'session loop failed')).toMatchObject({ level: 'error', error: expect.objectContaining({ message: 'metrics failed' }) });
+      expect((await metrics.render()).body).toMatch(/gateway_active_turns 0/);
+      sessions.closed(connection, 1000, '');
+    } finally {
+      configureLogging('error', () => undefined);
+    }
+  });
 });

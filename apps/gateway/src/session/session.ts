@@ -7,7 +7,8 @@ import {
   type ParseFailure,
 } from '@agent-gateway/protocol';
 import type { AgentClient, UpstreamDrain } from '../agent/agent-client.ts';
-import { GatewayError, toErrorFrame } from '../errors.ts';
+import { GatewayError, toErrorFrame, toGatewayError } from '../errors.ts';
+import { loggers } from '../observability/logger.ts';
 import { runTurn } from '../relay/turn-runner.ts';
 import type { Connection } from './connection.ts';
 import { TurnQueue } from './turn-queue.ts';
@@ -251,7 +252,9 @@ export class Session {
 
   #pump(): void {
     if (this.#loop !== undefined) return;
-    this.#loop = this.#run().finally(() => {
+    // Nothing in a turn's end is expected to throw; if something does, it is logged, and the
+    // session goes on with its next turn instead of failing the process on an unhandled rejection.
+    this.#loop = this.#run().catch((error: unknown) => loggers.session().error('session loop failed', { error })).finally(() => {
       this.#loop = undefined;
       if (this.queue.length > 0) this.#pump();
       else if (this.isIdle) this.hooks.onIdle(this);
@@ -267,18 +270,20 @@ export class Session {
         if (this.#drainsAborted !== waitFor) continue;
         this.#drainsAborted = undefined;
       }
+      // A queued turn that ends (cancel, close) leaves the queue: what is here has yet to run.
       const turn = this.queue.shift();
       if (turn === undefined) return;
-      if (turn.finished) continue;
       this.inflight = turn;
       try {
         await runTurn(turn, this, this.hooks.agent);
       } catch (error) {
-        turn.fail(error instanceof GatewayError ? error : new GatewayError('internal_error', 'internal error', { cause: error }));
+        // runTurn ends its turn itself; a throw out of it is a fault of the gateway's, and the turn
+        // still gets its terminal frame.
+        turn.fail(toGatewayError(error));
       } finally {
         this.inflight = undefined;
+        this.hooks.onTurnEnd(this, turn);
       }
-      this.hooks.onTurnEnd(this, turn);
       if (this.hooks.isShuttingDown() && this.queue.length === 0) this.connection?.close(CloseCode.GOING_AWAY);
     }
   }
