@@ -16,7 +16,7 @@ export const CloseCode = {
   POLICY_VIOLATION: 1008,
   /** A frame larger than `GATEWAY__MAX_MESSAGE_BYTES`. */
   MESSAGE_TOO_BIG: 1009,
-  /** Unexpected server condition. Reserved: the gateway does not send it today. */
+  /** Unexpected server condition: the gateway failed to open the session (a fault of its own). */
   INTERNAL_ERROR: 1011,
   /** Another connection took this session over. */
   SESSION_TAKEN_OVER: 4001,

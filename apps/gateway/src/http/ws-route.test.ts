@@ -53,5 +53,20 @@ describe('RouteSocketHandler', () => {
       configureLogging('error', () => undefined);
     }
   });
+
+  it('closes with 1011 a socket whose session could not be opened, and logs why (no socket is left without a session)', () => {
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('error', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>));
+    try {
+      const sessions = { open: () => { throw new Error('open failed'); } } as unknown as SessionManager;
+      const handler = new RouteSocketHandler('s1', sessions, loggers.session(), undefined);
+      const closes: [number, string][] = [];
+      handler.open({ send: () => undefined, close: (code, reason) => void closes.push([code, reason]), terminate: () => undefined, bufferedAmount: 0 });
+      expect(closes).toEqual([[1011, 'internal_error']]);
+      expect(lines.find((l) => l.msg === 'open failed')).toMatchObject({ session_id: 's1', error: expect.objectContaining({ message: 'open failed' }) });
+    } finally {
+      configureLogging('error', () => undefined);
+    }
+  });
 });
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { isSessionId, SESSION_ID_PATTERN } from '@agent-gateway/protocol';
+import { CLOSE_REASONS, CloseCode, isSessionId, SESSION_ID_PATTERN } from '@agent-gateway/protocol';
 import type { GatewayConfig } from '../config.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { clip, loggers, redactJwts, redactUrl } from '../observability/logger.ts';
@@ -258,6 +258,12 @@ export class RouteSocketHandler implements SocketHandler {
       this.#connection = this.sessions.open(this.sessionId, socket, client);
     } catch (error) {
       this.#failed('open', error);
+      // A socket with no session would hold its place until the client left: closed, as a fault of ours.
+      try {
+        socket.close(CloseCode.INTERNAL_ERROR, CLOSE_REASONS[CloseCode.INTERNAL_ERROR]);
+      } catch (closeError) {
+        this.#failed('close', closeError);
+      }
     }
   }
 

@@ -27,7 +27,7 @@ const CLOSE_WHEN: Record<CloseCode, string> = {
   [CloseCode.INVALID_PAYLOAD]: 'a text frame that is not valid UTF-8 (Node; Deno drops the connection, 1006)',
   [CloseCode.POLICY_VIOLATION]: 'the client stayed over `GATEWAY__MAX_BUFFERED_BYTES` too long',
   [CloseCode.MESSAGE_TOO_BIG]: 'a frame over `GATEWAY__MAX_MESSAGE_BYTES`',
-  [CloseCode.INTERNAL_ERROR]: 'unexpected server condition (reserved: not sent today)',
+  [CloseCode.INTERNAL_ERROR]: 'unexpected server condition: the gateway failed to open the session (a fault of its own)',
   [CloseCode.SESSION_TAKEN_OVER]: 'another connection took the session over',
 };
 
