@@ -3,7 +3,9 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { RouteSocketHandler } from '../http/ws-route.ts';
 import { parseConfig } from '../config.ts';
 import { createGateway } from '../gateway.ts';
 import { connect, type TestClient } from '../../test/support/ws-client.ts';
@@ -52,6 +54,32 @@ describe('Node runtime: node-server 2 upgrade, socket adopted on open', () => {
       await client.close();
       await expect.poll(() => gateway.sessions.openConnections).toBe(0);
     } finally {
+      client?.ws.terminate();
+      await server.close();
+    }
+  });
+});
+
+describe('Node runtime: close reports', () => {
+  it('reports a client\'s close to the socket\'s handler once, not again when ws emits close', async () => {
+    const config = parseConfig({ GATEWAY__PORT: '0', GATEWAY__AGENT_URL: 'http://127.0.0.1:9', GATEWAY__WS_PING_INTERVAL: '0' });
+    const gateway = createGateway(config, nodeRuntime(config));
+    const opened = vi.spyOn(RouteSocketHandler.prototype, 'open');
+    const closes = vi.spyOn(RouteSocketHandler.prototype, 'close');
+    const server = await serveNode(gateway.app, { host: '127.0.0.1', port: 0, maxMessageBytes: config.maxMessageBytes });
+    let client: TestClient | undefined;
+    try {
+      client = await connect(`${server.url.replace('http', 'ws')}/ws/closes`);
+      // The server's side of the socket (NodeClientSocket's `raw`).
+      const raw = (opened.mock.calls[0]![0] as unknown as { raw: WebSocket }).raw;
+      client.ws.close(1000, 'bye');
+      await client.closed;
+      // Closed on the server's side too: ws has emitted its 'close' by then.
+      await expect.poll(() => raw.readyState).toBe(WebSocket.CLOSED);
+      expect(closes.mock.calls.map(([code, reason]) => [code, reason])).toEqual([[1000, 'bye']]);
+    } finally {
+      opened.mockRestore();
+      closes.mockRestore();
       client?.ws.terminate();
       await server.close();
     }

@@ -84,7 +84,18 @@ function targetPath(target: string | undefined): string | undefined {
 }
 
 const HANDLER = Symbol('agent-gateway.socket-handler');
-type AdoptedSocket = WebSocket & { [HANDLER]: SocketHandler };
+/** Set once the socket's close has been reported: early (`GatewayWebSocket.close`) or at 'close'. */
+const CLOSE_REPORTED = Symbol('agent-gateway.close-reported');
+type AdoptedSocket = WebSocket & { [HANDLER]: SocketHandler; [CLOSE_REPORTED]?: true };
+
+/** Reports the socket's close to its handler, once (`SocketHandler`: `close` once). */
+function reportClose(raw: WebSocket, code: number, reason: string, byGateway?: boolean): void {
+  const socket = raw as Partial<AdoptedSocket>;
+  const handler = socket[HANDLER];
+  if (handler === undefined || socket[CLOSE_REPORTED]) return;
+  socket[CLOSE_REPORTED] = true;
+  handler.close(code, reason, byGateway);
+}
 
 /**
  * Takes the socket's events over from node-server once it has opened.
@@ -127,7 +138,7 @@ function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBin
 }
 
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
-  (this as AdoptedSocket)[HANDLER].close(code, reason.toString());
+  reportClose(this, code, reason.toString());
 }
 
 function onError(this: WebSocket, error: Error): void {
@@ -154,7 +165,7 @@ class GatewayWebSocket extends WebSocket {
     // a client's close repeats the client's code and reason (a Buffer), or has neither (1005).
     const own = code !== undefined && data === undefined;
     const reason = own && (code === CloseCode.MESSAGE_TOO_BIG || code === CloseCode.INVALID_PAYLOAD) ? CLOSE_REASONS[code] : data;
-    if (this.readyState === WebSocket.OPEN) (this as { [HANDLER]?: SocketHandler })[HANDLER]?.close(code ?? 1005, reason?.toString() ?? '', own);
+    if (this.readyState === WebSocket.OPEN) reportClose(this, code ?? 1005, reason?.toString() ?? '', own);
     super.close(code, reason);
   }
 }
