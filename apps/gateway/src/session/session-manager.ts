@@ -55,8 +55,6 @@ export class SessionManager {
   #shuttingDown = false;
   readonly #stopping = new AbortController();
   #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #activeTurns = 0;
-  #turnsSettled: (() => void) | undefined;
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
@@ -162,10 +160,11 @@ export class SessionManager {
     this.#stopping.abort();
     this.#sessionLog.info('shutting down', { open_connections: this.#connections.size, grace_ms: graceMs });
     for (const session of this.#sessions.values()) session.beginShutdown();
-    if (this.#activeTurns > 0 && graceMs > 0) {
+    // Queues are empty now and new turns refused: a session settles when its in-flight turn is over.
+    if (graceMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        new Promise<void>((resolve) => (this.#turnsSettled = resolve)),
+        Promise.all([...this.#sessions.values()].map((session) => session.settled)),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
       ]);
       clearTimeout(timer);
@@ -195,10 +194,7 @@ export class SessionManager {
       buffer: { flushMs: config.tokenBufferFlushMs, maxChars: config.tokenBufferMaxChars },
       isShuttingDown: () => this.#shuttingDown,
       newRequestId: this.#deps.newRequestId ?? (() => crypto.randomUUID()),
-      onTurnQueued: () => {
-        this.#activeTurns++;
-        metrics.activeTurns.inc();
-      },
+      onTurnQueued: () => metrics.activeTurns.inc(),
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
       onTurnRefused: (session, connection, requestId, kind, error, bytes) => {
         const outcome = `error:${error.code}`;
@@ -235,9 +231,7 @@ export class SessionManager {
 
   #onTurnEnd(session: Session, turn: Turn): void {
     const { metrics } = this.#deps;
-    this.#activeTurns--;
     metrics.activeTurns.dec();
-    if (this.#activeTurns === 0) this.#turnsSettled?.();
     const outcome = turn.outcome ?? 'disconnected';
     metrics.turnsTotal.inc({ outcome });
     if (outcome.startsWith('error:')) metrics.errorsTotal.inc({ code: outcome.slice(6) });
