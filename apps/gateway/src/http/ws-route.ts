@@ -50,6 +50,9 @@ export interface WsRouteDeps {
 }
 
 const WS_PREFIX = '/ws/';
+
+/** RFC 6455 §4.4: the versions a handshake of another is told the gateway speaks (`ws`'s, which the Deno adapter accepts too). */
+export const SUPPORTED_WS_VERSIONS = '13, 8';
 /** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 §4.2.1); two keys, joined with ", ", are not one. */
 const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
 /** `server_busy` refusals are logged at warn at most this often; the others in between at info. */
@@ -104,15 +107,7 @@ export function createWsHandler(deps: WsRouteDeps) {
     const now = Date.now();
     const warn = code === 'server_busy' && now - lastBusyWarning >= BUSY_WARN_EVERY_MS;
     if (warn) lastBusyWarning = now;
-    log[warn ? 'warn' : 'info']('upgrade refused', {
-      code,
-      reason,
-      session_id: sessionIdOfTarget(target),
-      // Tokens out before the cut: a token cut in two no longer looks like one.
-      url: clip(redactJwts(redactUrl(target))),
-      origin: c.req.header('origin'),
-      ...originOf(c),
-    });
+    logUpgradeRefusal(warn ? 'warn' : 'info', { code, reason, target, origin: c.req.header('origin'), client: originOf(c) });
   };
   const refuse = (error: GatewayError, c: Context, status?: number) => {
     noteRefusal(error.code, c, error.message);
@@ -190,13 +185,7 @@ export function createWsHandler(deps: WsRouteDeps) {
  * resolved, percent-encoding kept), without building a `URL`.
  */
 export function pathOf(url: string): string {
-  // The path starts at the first `/` after the authority, unless a query or fragment comes first.
-  for (let i = url.indexOf('://') + 3; i < url.length; i++) {
-    const code = url.charCodeAt(i);
-    if (code === 47 /* / */) return pathOfTarget(url, i);
-    if (code === 63 /* ? */ || code === 35 /* # */) break;
-  }
-  return '/';
+  return pathOfTarget(targetOf(url));
 }
 
 /** The request target of an absolute URL (`/ws/x?q`): what follows its authority. */
@@ -209,7 +198,6 @@ export function targetOf(url: string): string {
   return '/';
 }
 
-/** The path of a request target (`/ws/x?q`), as written: up to its query or fragment. */
 /** The session id an upgrade's request target names, when it is a valid one (for the log). */
 export function sessionIdOfTarget(target: string): string | undefined {
   const path = pathOfTarget(target);
@@ -217,14 +205,31 @@ export function sessionIdOfTarget(target: string): string | undefined {
   return isSessionId(id) ? id : undefined;
 }
 
-export function pathOfTarget(target: string, start = 0): string {
-  let end = start;
+/** The path of a request target (`/ws/x?q`), as written: up to its query or fragment. */
+export function pathOfTarget(target: string): string {
+  let end = 0;
   while (end < target.length) {
     const code = target.charCodeAt(end);
     if (code === 63 /* ? */ || code === 35 /* # */) break;
     end++;
   }
-  return target.slice(start, end);
+  return target.slice(0, end);
+}
+
+/** The line of a refused upgrade, as the route and a runtime adapter (an upgrade refused before the route) write it. */
+export function logUpgradeRefusal(
+  level: 'info' | 'warn',
+  refusal: { code: string; reason?: string; target: string; origin: string | undefined; client: ClientOrigin },
+): void {
+  loggers.session()[level]('upgrade refused', {
+    code: refusal.code,
+    reason: refusal.reason,
+    session_id: sessionIdOfTarget(refusal.target),
+    // Tokens out before the cut: a token cut in two no longer looks like one.
+    url: clip(redactJwts(redactUrl(refusal.target))),
+    origin: refusal.origin,
+    ...refusal.client,
+  });
 }
 
 /** One accepted socket's events, handed to the `SessionManager`; a throw is logged, never left to the runtime. */

@@ -3,6 +3,7 @@ import { CLOSE_REASONS, CloseCode } from '@agent-gateway/protocol';
 import { exceedsUtf8Bytes } from '../agent/utf8.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
+import { SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 export interface DenoRuntimeOptions {
@@ -55,7 +56,7 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
       const version = c.req.header('sec-websocket-version')?.trim();
       if (version !== '13' && version !== '8') {
         const refusal = toHttpResponse(new GatewayError('invalid_message', 'not a valid WebSocket handshake: Missing or invalid Sec-WebSocket-Version header'), 400);
-        refusal.headers.set('sec-websocket-version', '13, 8');
+        refusal.headers.set('sec-websocket-version', SUPPORTED_WS_VERSIONS);
         return refusal;
       }
       const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();

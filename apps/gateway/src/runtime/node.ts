@@ -7,9 +7,9 @@ import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
-import { clientOrigin, invalidSessionId, pathOf, pathOfTarget, sessionIdOfTarget } from '../http/ws-route.ts';
+import { clientOrigin, invalidSessionId, logUpgradeRefusal, pathOf, pathOfTarget, SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
-import { clip, loggers, redactJwts, redactUrl } from '../observability/logger.ts';
+import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
@@ -244,7 +244,7 @@ export function serveNode(
     noteRefusal(refusal, request, opts.metrics);
     const response = toHttpResponse(refusal, 400);
     // RFC 6455 §4.4: a version the server does not speak is answered with the ones it does.
-    if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', '13, 8');
+    if (/Sec-WebSocket-Version/i.test(error.message)) response.headers.set('sec-websocket-version', SUPPORTED_WS_VERSIONS);
     void writeRefusal(request, response);
   });
   return new Promise((resolve, reject) => {
@@ -389,15 +389,12 @@ async function writeResponse(socket: import('node:stream').Duplex, response: Res
 /** An upgrade refused before it reached the route: counted and logged as the route logs its own. */
 function noteRefusal(error: GatewayError, request: IncomingMessage, metrics: GatewayMetrics | undefined): void {
   metrics?.errorsTotal.inc({ code: error.code });
-  const target = request.url ?? '';
   const forwardedFor = request.headers['x-forwarded-for'];
-  loggers.session().info('upgrade refused', {
+  logUpgradeRefusal('info', {
     code: error.code,
     reason: error.message,
-    session_id: sessionIdOfTarget(target),
-    // Tokens out before the cut: a token cut in two no longer looks like one.
-      url: clip(redactJwts(redactUrl(target))),
+    target: request.url ?? '',
     origin: request.headers.origin,
-    ...clientOrigin(peerAddress(request.socket), Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor),
+    client: clientOrigin(peerAddress(request.socket), Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor),
   });
 }
