@@ -1,9 +1,5 @@
-/**
- * The part of `fetch` the agent client uses. `agent/web-agent-fetch.ts`
- * wraps the runtime's own `fetch` (Deno); on Node, `runtime/node-agent-fetch.ts`
- * is a lighter one over undici's `Pool` (Node 20's bundled fetch costs
- * several times more CPU per request).
- */
+// The part of `fetch` the agent client uses (`AgentFetch`, below), and what its transports share.
+
 /**
  * The abort reason when the agent has been silent for the whole stream
  * timeout: a transport gives the request up at once, without the grace it
@@ -54,4 +50,10 @@ export interface AgentResponse {
   body: { getReader(): AgentBodyReader; cancel(): Promise<void> } | null;
 }
 
+/**
+ * The part of `fetch` the agent client uses. `agent/web-agent-fetch.ts`
+ * wraps the runtime's own `fetch` (Deno); on Node, `runtime/node-agent-fetch.ts`
+ * is a lighter one over undici's `Pool` (Node 20's bundled fetch costs
+ * several times more CPU per request).
+ */
 export type AgentFetch = (url: string, init: AgentFetchInit) => Promise<AgentResponse>;

@@ -43,12 +43,13 @@ describe('IdleTimer', () => {
     expect(onTimeout).toHaveBeenCalledTimes(1);
   });
 
-  it('touch() postpones the deadline to timeoutMs after the last activity', () => {
+  it('a read that got bytes (pause, then resume for the next read) postpones the deadline to timeoutMs after it', () => {
     const { timer, onTimeout } = setup();
     timer.resume();
     vi.advanceTimersByTime(60);
-    timer.touch();
-    vi.advanceTimersByTime(TIMEOUT - 1); // 159: 99 ms after the touch
+    timer.pause();
+    timer.resume();
+    vi.advanceTimersByTime(TIMEOUT - 1); // 159: 99 ms after the read
     expect(onTimeout).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(onTimeout).toHaveBeenCalledTimes(1);
@@ -59,7 +60,8 @@ describe('IdleTimer', () => {
     timer.resume();
     for (let i = 0; i < 50; i++) {
       vi.advanceTimersByTime(TIMEOUT / 2);
-      timer.touch();
+      timer.pause();
+      timer.resume();
     }
     expect(onTimeout).not.toHaveBeenCalled();
     vi.advanceTimersByTime(TIMEOUT - 1);

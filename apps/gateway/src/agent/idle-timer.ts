@@ -18,17 +18,12 @@ export class IdleTimer {
     return this.#fired;
   }
 
-  /** Starts (or restarts after a pause) counting silence from now. */
+  /** Starts (or restarts after a pause: bytes came, and were relayed) counting silence from now. */
   resume(): void {
     if (this.#fired) return;
     this.#running = true;
     this.#lastActivity = performance.now();
     if (this.#timer === undefined) this.#arm(this.timeoutMs);
-  }
-
-  /** Bytes arrived. */
-  touch(): void {
-    this.#lastActivity = performance.now();
   }
 
   /** The gateway is not reading: silence is not the agent's fault. */

@@ -22,7 +22,7 @@ export class GatewayMetrics {
   });
   readonly timeToFirstEvent = new Histogram({
     name: 'gateway_time_to_first_event_seconds',
-    help: 'From the turn reaching the agent to its first event',
+    help: 'From the turn leaving its queue (the request to the agent starting) to its first event',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });

@@ -106,9 +106,10 @@ export class Session {
   }
 
   /**
-   * A text frame from the IDE. Never throws. Frames that come after the gateway sent its own
-   * close (shutdown, 1001) are dropped: nothing may be sent after a Close frame (RFC 6455 §5.5.1),
-   * so they could neither run nor be refused, and are not logged or counted as turns.
+   * A text frame from the IDE (a throw is a fault of the gateway's: the route logs it). Frames
+   * that come after the gateway sent its own close (shutdown, 1001) are dropped: nothing may be
+   * sent after a Close frame (RFC 6455 §5.5.1), so they could neither run nor be refused, and are
+   * not logged or counted as turns.
    */
   handleText(connection: Connection, text: string): void {
     if (connection !== this.connection || !connection.isOpen) return;
