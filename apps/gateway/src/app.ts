@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { NotFoundResponse } from '@agent-gateway/protocol';
 import type { AgentClient } from './agent/agent-client.ts';
-import { GatewayError, toErrorFrame } from './errors.ts';
+import { GatewayError, toHttpResponse } from './errors.ts';
 import { createDocumentRoutes } from './http/document-routes.ts';
 import { createHealthRoutes } from './http/health-routes.ts';
 import { createWsHandler, type WsRouteDeps } from './http/ws-route.ts';
@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${shownPath(c.req.path, secret)}` } satisfies NotFoundResponse, 404));
   app.onError((error, c) => {
     log.error('request failed', { method: c.req.method, path: c.req.path, error });
-    return c.json(toErrorFrame(new GatewayError('internal_error', 'internal error')), 500);
+    return toHttpResponse(new GatewayError('internal_error', 'internal error'), 500);
   });
   return app;
 }
