@@ -37,6 +37,18 @@ function startScript(env: Record<string, string>) {
   return { child, exited, line, stdout, stderr: () => stderr, kill };
 }
 
+/** Runs `body` with a loopback port another listener holds (a port in use), released after. */
+async function withPortTaken(body: (port: number) => Promise<void>): Promise<void> {
+  const holder = createServer();
+  try {
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    await body((holder.address() as AddressInfo).port);
+  } finally {
+    holder.close();
+  }
+}
+
 describe('scripts/start.mjs (pnpm start)', () => {
   it('serves a turn through the mock agent, prints the demo command for its port, and stops both on Ctrl-C', async () => {
     const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0' });
@@ -64,11 +76,7 @@ describe('scripts/start.mjs (pnpm start)', () => {
 
   it('an agent named in GATEWAY__AGENT_URL is the one the gateway uses, the mock agent is not started, and the banner says so', async () => {
     // The mock agent's port is taken (by the named agent, say): it does not matter, no mock agent is started.
-    const holder = createServer();
-    try {
-      holder.listen(0, '127.0.0.1');
-      await once(holder, 'listening');
-      const port = (holder.address() as AddressInfo).port;
+    await withPortTaken(async (port) => {
       const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: String(port), GATEWAY__AGENT_URL: `http://127.0.0.1:${port}` });
       try {
         const up = await run.line((text) => text.startsWith('Agent Gateway is up'));
@@ -81,9 +89,7 @@ describe('scripts/start.mjs (pnpm start)', () => {
       } finally {
         run.kill();
       }
-    } finally {
-      holder.close();
-    }
+    });
   });
 
   it('the gateway signalled alone lets its turn finish, closes with 1001, and its exit stops the mock agent and start', async () => {
@@ -113,11 +119,7 @@ describe('scripts/start.mjs (pnpm start)', () => {
   });
 
   it('a gateway port in use: says so, naming GATEWAY__PORT, and exits 1 with the mock agent stopped', async () => {
-    const holder = createServer();
-    try {
-      holder.listen(0, '127.0.0.1');
-      await once(holder, 'listening');
-      const port = (holder.address() as AddressInfo).port;
+    await withPortTaken(async (port) => {
       const run = startScript({ GATEWAY__PORT: String(port), MOCK_AGENT__PORT: '0' });
       try {
         const [code] = await run.exited;
@@ -129,8 +131,6 @@ describe('scripts/start.mjs (pnpm start)', () => {
       } finally {
         run.kill();
       }
-    } finally {
-      holder.close();
-    }
+    });
   });
 });
