@@ -334,4 +334,23 @@ describe('SessionManager', () => {
       configureLogging('error', () => undefined);
     }
   });
+
+  it('a socket whose opening throws is not left counted or attached: the gauge, the count and a later open are as if it never came', async () => {
+    configureLogging('error', () => undefined);
+    const metrics = new GatewayMetrics();
+    vi.spyOn(metrics.connectionsTotal, 'inc').mockImplementationOnce(() => {
+      throw new Error('metrics failed');
+    });
+    const sessions = manager(metrics);
+    expect(() => sessions.open('throws', socket())).toThrow('metrics failed');
+    expect(sessions.openConnections).toBe(0);
+    expect((await metrics.render()).body).toMatch(/gateway_open_connections 0/);
+    // The next connection to that session is a plain open, not a takeover of a dead socket.
+    const raw = socket();
+    const connection = sessions.open('throws', raw);
+    expect(raw.calls).toEqual(['send session_started']);
+    expect(sessions.openConnections).toBe(1);
+    sessions.closed(connection, 1000, '');
+    expect(sessions.openConnections).toBe(0);
+  });
 });

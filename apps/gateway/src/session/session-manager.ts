@@ -1,4 +1,4 @@
-import { CloseCode, PROTOCOL_VERSION } from '@agent-gateway/protocol';
+import { CLOSE_REASONS, CloseCode, PROTOCOL_VERSION } from '@agent-gateway/protocol';
 import type { AgentClient } from '../agent/agent-client.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayError } from '../errors.ts';
@@ -94,28 +94,35 @@ export class SessionManager {
       this.#redactText,
     );
     this.#connections.add(connection);
-    metrics.openConnections.set(this.#connections.size);
-    metrics.connectionsTotal.inc();
+    try {
+      metrics.openConnections.set(this.#connections.size);
+      metrics.connectionsTotal.inc();
 
-    let session = this.#sessions.get(sessionId);
-    if (session === undefined) {
-      session = this.#createSession(sessionId);
-      this.#sessions.set(sessionId, session);
+      let session = this.#sessions.get(sessionId);
+      if (session === undefined) {
+        session = this.#createSession(sessionId);
+        this.#sessions.set(sessionId, session);
+      }
+      const previous = session.connection;
+      if (previous !== undefined) {
+        // Said first: the lines of the turns it ends follow.
+        this.#sessionLog.info('session taken over', { session_id: sessionId, connection_id: connection.id, previous_connection_id: previous.id });
+        session.detach(previous, { takeover: true });
+        previous.close(CloseCode.SESSION_TAKEN_OVER);
+      }
+      session.attach(connection);
+      connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
+      this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size, ...client });
+      this.#ensurePinging();
+      // Upgraded before shutdown began but opened after it (Deno opens after the 101): closed as any idle socket is.
+      if (this.#shuttingDown) session.beginShutdown();
+      return connection;
+    } catch (error) {
+      // Not left counted (open, under MAX_CONNECTIONS) or attached: the route closes its socket with 1011.
+      this.closed(connection, CloseCode.INTERNAL_ERROR, CLOSE_REASONS[CloseCode.INTERNAL_ERROR], true);
+      if (this.#sessions.get(sessionId)?.isIdle) this.#sessions.delete(sessionId);
+      throw error;
     }
-    const previous = session.connection;
-    if (previous !== undefined) {
-      // Said first: the lines of the turns it ends follow.
-      this.#sessionLog.info('session taken over', { session_id: sessionId, connection_id: connection.id, previous_connection_id: previous.id });
-      session.detach(previous, { takeover: true });
-      previous.close(CloseCode.SESSION_TAKEN_OVER);
-    }
-    session.attach(connection);
-    connection.send({ type: 'session_started', session_id: sessionId, protocol_version: PROTOCOL_VERSION });
-    this.#sessionLog.info('connection opened', { session_id: sessionId, connection_id: connection.id, open_connections: this.#connections.size, ...client });
-    this.#ensurePinging();
-    // Upgraded before shutdown began but opened after it (Deno opens after the 101): closed as any idle socket is.
-    if (this.#shuttingDown) session.beginShutdown();
-    return connection;
   }
 
   message(connection: Connection, data: string | ArrayBuffer | Uint8Array): void {
