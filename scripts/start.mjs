@@ -14,23 +14,42 @@ const pnpm = `npx -y ${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).
 const agentPort = process.env.MOCK_AGENT__PORT || '8001';
 const gatewayPort = process.env.GATEWAY__PORT || '8000';
 
+/** Set once `start` stops the children (Ctrl-C, SIGTERM, one of them gone): their exits are then asked for. */
+let stopping = false;
+
+/** How a child ended, for a message: `code 1`, `signal SIGKILL`. */
+const endOf = (child) => (child.signalCode !== null ? `signal ${child.signalCode}` : `code ${child.exitCode}`);
+const hasExited = (child) => child.exitCode !== null || child.signalCode !== null;
+
 function start(name, cwd, args, env) {
   const child = spawn(process.execPath, args, {
     cwd: `${root}/${cwd}`,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let up = false;
   const listening = new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
       try {
         const parsed = JSON.parse(line);
-        if (parsed.msg === 'listening') resolve(parsed.url);
+        if (parsed.msg === 'listening') {
+          up = true;
+          resolve(parsed.url);
+        }
       } catch {
         // not a JSON line
       }
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
+    child.once('exit', () => {
+      if (!up) return reject(new Error(`${name} exited with ${endOf(child)}`));
+      // Gone on its own once up (signalled alone, say): the other is stopped too, not left behind.
+      if (stopping) return;
+      const clean = child.exitCode === 0;
+      process.stderr.write(`${name} exited with ${endOf(child)}; stopping\n`);
+      if (!clean) process.exitCode = 1;
+      stop('SIGTERM');
+    });
   });
   return { child, listening };
 }
@@ -41,11 +60,10 @@ const ownAgent = process.env.GATEWAY__AGENT_URL || undefined;
 const agent = ownAgent === undefined ? start('mock-agent', 'apps/mock-agent', ['--import', 'tsx', 'src/main.node.ts'], { MOCK_AGENT__PORT: agentPort }) : undefined;
 let gateway;
 const children = () => [agent?.child, gateway?.child].filter(Boolean);
-let stopping = false;
 const stop = (signal) => {
   if (stopping) return;
   stopping = true;
-  for (const child of children()) if (child.exitCode === null) child.kill(signal);
+  for (const child of children()) if (!hasExited(child)) child.kill(signal);
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
@@ -55,6 +73,8 @@ try {
   // The gateway as production runs it: built to plain JavaScript (its `start` script does the same).
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: `${root}/apps/gateway`, stdio: 'inherit' });
   if (built.status !== 0) throw new Error(`the gateway's build failed (${built.error?.message ?? (built.signal ? `killed by ${built.signal}` : `exit ${built.status}`)})`);
+  // Stopped meanwhile (Ctrl-C, or the mock agent gone): the gateway is not started.
+  if (stopping) throw new Error('stopped before the gateway started');
   gateway = start('gateway', 'apps/gateway', ['--enable-source-maps', 'dist/main.node.mjs'], { GATEWAY__PORT: gatewayPort, GATEWAY__AGENT_URL: agentUrl });
   const gatewayUrl = await gateway.listening;
   const ws = gatewayUrl.replace(/^http/, 'ws').replace('0.0.0.0', 'localhost');
@@ -66,8 +86,6 @@ try {
     }).\n` +
       `Try it from another terminal: ${demo}\nCtrl-C stops ${ownAgent === undefined ? 'both' : 'it'}.\n\n`,
   );
-  // One of them gone (the gateway signalled alone, say): the other is stopped too, not left behind.
-  for (const child of children()) child.once('exit', () => stop('SIGTERM'));
 } catch (error) {
   if (!stopping) {
     process.stderr.write(`start failed: ${error.message}\n`);
@@ -76,6 +94,7 @@ try {
   }
 }
 
-await Promise.all(children().map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
-const failed = children().some((child) => child.exitCode !== 0 && child.signalCode === null);
+await Promise.all(children().map((child) => new Promise((resolve) => (hasExited(child) ? resolve() : child.once('exit', resolve)))));
+// Stopped by the signal `start` passed on: a child's death by it is not a failure; an exit code is.
+const failed = children().some((child) => child.exitCode !== null && child.exitCode !== 0);
 process.exit(process.exitCode ?? (failed ? 1 : 0));

@@ -49,6 +49,16 @@ async function withPortTaken(body: (port: number) => Promise<void>): Promise<voi
   }
 }
 
+/** The pid of the child of `parent` whose command line holds `part` (Linux: /proc). */
+async function childPid(parent: number, part: string): Promise<number> {
+  const children = (await readFile(`/proc/${parent}/task/${parent}/children`, 'utf8')).trim().split(/\s+/);
+  for (const pid of children) {
+    const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes(part)) return Number(pid);
+  }
+  throw new Error(`no child of ${parent} runs ${part}`);
+}
+
 describe('scripts/start.mjs (pnpm start)', () => {
   it('serves a turn through the mock agent, prints the demo command for its port, and stops both on Ctrl-C', async () => {
     const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0' });
@@ -102,16 +112,26 @@ describe('scripts/start.mjs (pnpm start)', () => {
       client.send({ type: 'user_message', content: 'x', request_id: id, metadata: { scenario: { name: 'slow', count: 5, delay_ms: 100 } } });
       await client.next((frame) => frame.type === 'token' && frame.request_id === id);
       // The README's `pkill -TERM -f dist/main.node.mjs`, kept to this run's own children.
-      const children = (await readFile(`/proc/${run.child.pid}/task/${run.child.pid}/children`, 'utf8')).trim().split(/\s+/);
-      const commandOf = (pid: string) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      const gatewayPid = (await Promise.all(children.map(async (pid) => [pid, await commandOf(pid)] as const))).find(([, command]) => command.includes('dist/main.node.mjs'))?.[0];
-      expect(gatewayPid).toBeDefined();
-      process.kill(Number(gatewayPid), 'SIGTERM');
+      process.kill(await childPid(run.child.pid!, 'dist/main.node.mjs'), 'SIGTERM');
       expect(await client.terminal(id)).toMatchObject({ type: 'done', finish_reason: 'stop' });
       expect(client.frameOf(id).filter((frame) => frame.type === 'token')).toHaveLength(5);
       expect((await client.closed).code).toBe(1001);
       const [code] = await run.exited;
       expect(code).toBe(0);
+      expect(() => process.kill(-run.child.pid!, 0)).toThrow();
+    } finally {
+      run.kill();
+    }
+  });
+
+  it('the mock agent killed once up: start says so, stops the gateway and exits 1', async () => {
+    const run = startScript({ GATEWAY__PORT: '0', MOCK_AGENT__PORT: '0' });
+    try {
+      await run.line((text) => text.startsWith('Agent Gateway is up'));
+      process.kill(await childPid(run.child.pid!, 'src/main.node.ts'), 'SIGKILL');
+      const [code] = await run.exited;
+      expect(code).toBe(1);
+      expect(run.stderr()).toContain('mock-agent exited with signal SIGKILL; stopping');
       expect(() => process.kill(-run.child.pid!, 0)).toThrow();
     } finally {
       run.kill();
