@@ -13,6 +13,15 @@ describe('createRedactor', () => {
     );
   });
 
+  it('replaces the key where a string quotes it as JSON does (a message naming an agent\'s header value)', () => {
+    const key = 'abc\\def"0123456789XYZ';
+    const stringify = createRedactor({ internalApiKey: key })!;
+    const message = `the agent answered 200 with content-type ${JSON.stringify(`text/${key}`)}`;
+    const text = stringify({ type: 'error', message });
+    expect(JSON.parse(text)).toEqual({ type: 'error', message: 'the agent answered 200 with content-type "text/[REDACTED]"' });
+    expect(text).not.toContain('0123456789XYZ');
+  });
+
   it('replaces the key in property names too', () => {
     const stringify = createRedactor({ internalApiKey: 'ikey-SECRET-0123456789' })!;
     const text = stringify({ type: 'tool_call', arguments: { 'ikey-SECRET-0123456789': 'as a name', headers: { 'x-internal-api-key': 'ikey-SECRET-0123456789' } } });
@@ -64,6 +73,12 @@ describe('createTextRedactor', () => {
     // A quote or a backslash in the key, spelled \u0022 or \u005c.
     const quoted = createTextRedactor({ internalApiKey: 'k"e\\y-0123456789' })!;
     expect(JSON.parse(quoted('{"echo":"k\\u0022e\\u005cy-0123456789"}'))).toEqual({ echo: '[REDACTED]' });
+  });
+
+  it('finds the key quoted as JSON inside a string of the event', () => {
+    const redact = createTextRedactor({ internalApiKey: 'abc\\def0123456789XYZ' })!;
+    const text = JSON.stringify({ type: 'x', echo: JSON.stringify({ key: 'abc\\def0123456789XYZ' }) });
+    expect(JSON.parse(redact(text))).toEqual({ type: 'x', echo: '{"key":"[REDACTED]"}' });
   });
 
   it('reads an escaped backslash as one escape: what follows it is text, not an escape of its own', () => {

@@ -29,7 +29,7 @@ export function createRedactor(config: Pick<GatewayConfig, 'internalApiKey'>): R
   return (value) => {
     const text = JSON.stringify(value);
     // Parsed back from its own text: toJSON, undefined and the like as JSON.stringify had them.
-    return text !== undefined && text.includes(key.escaped) ? key.redacted(text) : text;
+    return text !== undefined && key.isIn(text) ? key.redacted(text) : text;
   };
 }
 
@@ -45,7 +45,7 @@ export function createTextRedactor(config: Pick<GatewayConfig, 'internalApiKey'>
   const key = keyOf(config);
   if (key === undefined) return undefined;
   return (text) => {
-    const holdsKey = text.includes(key.escaped) || (SPELLS_ASCII.test(text) && text.replace(ESCAPES, asStringifyWrites).includes(key.escaped));
+    const holdsKey = key.isIn(text) || (SPELLS_ASCII.test(text) && key.isIn(text.replace(ESCAPES, asStringifyWrites)));
     return holdsKey ? key.redacted(text) : text;
   };
 }
@@ -62,11 +62,17 @@ const asStringifyWrites = (escape: string, code: string | undefined): string => 
   return char === '"' || char === '\\' ? `\\${char}` : char;
 };
 
-/** The key, as JSON escapes it, and how a text holding it is cleaned; undefined when there is no key. */
-function keyOf(config: Pick<GatewayConfig, 'internalApiKey'>): { escaped: string; redacted: (text: string) => string } | undefined {
+/** Whether JSON text holds the key, and how a text holding it is cleaned; undefined when there is no key. */
+function keyOf(config: Pick<GatewayConfig, 'internalApiKey'>): { isIn: (json: string) => boolean; redacted: (text: string) => string } | undefined {
   const secret = config.internalApiKey;
   if (secret === undefined || secret === '') return undefined;
-  const hide = (text: string) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text);
+  // A key with a quote or a backslash is also looked for as JSON escapes it within a string:
+  // quoted by the gateway into a message of its own (`content-type "text/k\\ey"`), or by the agent.
+  const escaped = jsonEscaped(secret);
+  const spellings = escaped === secret ? [secret] : [secret, escaped];
+  // Each spelling as it stands in JSON text (inside a string: escaped once more).
+  const inJson = spellings.map(jsonEscaped);
+  const hide = (text: string) => spellings.reduce((out, spelled) => (out.includes(spelled) ? out.split(spelled).join(REDACTED) : out), text);
   // A key that short could be part of the protocol's own names (`type`, `seq`): names are left
   // whole then, values are not (start-up warns of such a key).
   const hideName = secret.length >= SHORT_SECRET_CHARS ? hide : (name: string) => name;
@@ -79,8 +85,11 @@ function keyOf(config: Pick<GatewayConfig, 'internalApiKey'>): { escaped: string
     for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, hideName(key), { value: clean(item), enumerable: true, writable: true, configurable: true });
     return copy;
   };
-  return { escaped: JSON.stringify(secret).slice(1, -1), redacted: (text) => JSON.stringify(clean(JSON.parse(text))) };
+  return { isIn: (json) => inJson.some((needle) => json.includes(needle)), redacted: (text) => JSON.stringify(clean(JSON.parse(text))) };
 }
+
+/** A string as JSON writes it between its quotes. */
+const jsonEscaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 
 /**
  * A request path as a response names it (a 404): no client token and no
