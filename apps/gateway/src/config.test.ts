@@ -137,6 +137,22 @@ describe('parseConfig', () => {
     }
   });
 
+  it('does not repeat a secret that stands in another variable\'s refused value', () => {
+    const key = 'TheInternalKey0123456789';
+    const secret = 'jwt-secret-0123456789-0123456789';
+    const error = configError({
+      GATEWAY__INTERNAL_API_KEY: key,
+      GATEWAY__CLIENT_JWT_SECRET: secret,
+      GATEWAY__LOG_LEVEL: key,
+      GATEWAY__MAX_CONNECTIONS: secret,
+      GATEWAY__AGENT_URL: `ftp://agent/${key}`,
+    });
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['GATEWAY__AGENT_URL', 'GATEWAY__LOG_LEVEL', 'GATEWAY__MAX_CONNECTIONS']);
+    expect(error.message).not.toContain(key);
+    expect(error.message).not.toContain(secret);
+    expect(error.message).toContain('(got "ftp://agent/[REDACTED]")');
+  });
+
   it('names every bad variable when there are several', () => {
     const error = configError({
       GATEWAY__PORT: 'abc',

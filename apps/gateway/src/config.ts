@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '@agent-gateway/protocol';
 import { redactUrl } from './observability/logger.ts';
+import { REDACTED } from './observability/redact.ts';
 
 // One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
 
@@ -234,12 +235,16 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   if (notUtf8.length > 0) throw new ConfigError(notUtf8.map((variable) => ({ variable, message: 'is not valid UTF-8' })));
   const result = ConfigEnvSchema.safeParse(picked);
   if (!result.success) {
+    // A secret's value is not repeated in another variable's message either (a value pasted
+    // into the wrong variable, a key inside a URL).
+    const secrets = [...SECRET_NAMES].map((name) => picked[name]).filter((value): value is string => value !== undefined && value !== '');
+    const hideSecrets = (value: string | undefined) => secrets.reduce((out, secret) => out?.split(secret).join(REDACTED), value);
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? 'environment'),
         message: SECRET_NAMES.has(String(issue.path[0]))
           ? issue.message
-          : `${issue.message} (got ${JSON.stringify(shown(picked[String(issue.path[0])]) ?? null)})`,
+          : `${issue.message} (got ${JSON.stringify(shown(hideSecrets(picked[String(issue.path[0])])) ?? null)})`,
       })),
     );
   }
