@@ -64,6 +64,15 @@ describe('formatJsonLine', () => {
     });
   });
 
+  it('takes out a token with other characters than its dots percent-encoded, showing that value decoded', () => {
+    const token = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sid":"s1"}').toString('base64url')}.c2lnbmF0dXJl`;
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const encoded = `/ws/s1/${header}.%${payload.charCodeAt(0).toString(16)}${payload.slice(1)}.${signature}`;
+    const line = JSON.parse(formatJsonLine(record({ url: encoded, path: '/ws/a%20b', reason: 'caf%C3%A9 %zz' })));
+    expect(line).toMatchObject({ url: '/ws/s1/[REDACTED]', path: '/ws/a%20b', reason: 'caf%C3%A9 %zz' });
+    expect(JSON.stringify(line)).not.toContain(signature);
+  });
+
   it('keeps every line JSON: a value whose serialized escape ends in `e` (U+001E, a lone surrogate) before `yJ…`', () => {
     for (const [lead, rest] of [['\u001e', 'yJa.eyJb.c'], ['\ud83e', 'yJa.eyJb.c'], ['\u000e', 'yJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJzMSJ9.x']]) {
       // Still a JWT's shape without the `e`: taken out, and the line stays JSON.

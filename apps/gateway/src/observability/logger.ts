@@ -119,20 +119,47 @@ const BOM = [0xef, 0xbb, 0xbf];
  */
 const MAY_HOLD_JWT = /(?:\.|%2[Ee])[eICD7]/;
 
-const hasJwt = (text: string): boolean => {
+const hasJwtAsWritten = (text: string): boolean => {
   if (!MAY_HOLD_JWT.test(text)) return false;
   for (const [run] of text.matchAll(DOTTED_RUNS)) if (jwtStart(run) >= 0) return true;
   return false;
 };
 
-/** `text` with every JWT in it replaced by `[REDACTED]`. */
-export const redactJwts = (text: string): string =>
+/** Whether `text` holds a JWT, as written or once its percent-escapes are decoded. */
+const hasJwt = (text: string): boolean => hasJwtAsWritten(text) || (text.includes('%') && hasJwtAsWritten(percentDecoded(text)));
+
+const redactJwtsAsWritten = (text: string): string =>
   MAY_HOLD_JWT.test(text)
     ? text.replace(DOTTED_RUNS, (run) => {
         const start = jwtStart(run);
         return start < 0 ? run : `${run.slice(0, start)}[REDACTED]`;
       })
     : text;
+
+/**
+ * `text` with every JWT in it replaced by `[REDACTED]`. A token with other
+ * characters than its dots percent-encoded (`.%65yJ…`, a hand-made request
+ * target) is one once decoded: the text is then shown decoded, without it.
+ */
+export const redactJwts = (text: string): string => {
+  const redacted = redactJwtsAsWritten(text);
+  if (!redacted.includes('%')) return redacted;
+  const decoded = percentDecoded(redacted);
+  return decoded !== redacted && hasJwtAsWritten(decoded) ? redactJwtsAsWritten(decoded) : redacted;
+};
+
+const PERCENT_RUNS = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** `text` with each run of percent-escapes decoded where it is UTF-8; a run that is not stays as it is. */
+export function percentDecoded(text: string): string {
+  return text.replace(PERCENT_RUNS, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
 
 /** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
 function withoutJwts(value: unknown): unknown {

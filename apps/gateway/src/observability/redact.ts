@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config.ts';
-import { clip, redactJwts } from './logger.ts';
+import { clip, percentDecoded, redactJwts } from './logger.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -101,16 +101,8 @@ const jsonEscaped = (text: string): string => JSON.stringify(text).slice(1, -1);
 export function shownPath(path: string, secret: string | undefined): string {
   let shown = redactJwts(path);
   if (secret !== undefined && secret !== '') {
-    const decoded = shown.replace(PERCENT_RUNS, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
+    const decoded = percentDecoded(shown);
     shown = (decoded.includes(secret) ? decoded : shown).split(secret).join(REDACTED);
   }
   return clip(shown);
 }
-
-const PERCENT_RUNS = /(?:%[0-9A-Fa-f]{2})+/g;
