@@ -53,6 +53,18 @@ const WS_PREFIX = '/ws/';
 
 /** RFC 6455 §4.4: the versions a handshake of another is told the gateway speaks (`ws`'s, which the Deno adapter accepts too). */
 export const SUPPORTED_WS_VERSIONS = '13, 8';
+
+/**
+ * The subprotocol the handshake answers with: the protocol defines none, so it
+ * is the first one the client offers (a browser fails a handshake that offered
+ * some and got none), but never one shaped like a JWT: clients put their token
+ * there (`base64url.bearer.…<token>`), and no response carries a client token
+ * (§1). Undefined: none.
+ */
+export function chooseSubprotocol(offered: Iterable<string>): string | undefined {
+  for (const protocol of offered) if (protocol !== '' && redactJwts(protocol) === protocol) return protocol;
+  return undefined;
+}
 /** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 §4.2.1); two keys, joined with ", ", are not one. */
 const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
 /** `server_busy` refusals are logged at warn at most this often; the others in between at info. */

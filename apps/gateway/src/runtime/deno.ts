@@ -3,7 +3,7 @@ import { CLOSE_REASONS, CloseCode } from '@agent-gateway/protocol';
 import { exceedsUtf8Bytes } from '../agent/utf8.ts';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
-import { SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
+import { chooseSubprotocol, SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
 import type { ClientSocket, SocketHandler } from '../session/client-socket.ts';
 
 export interface DenoRuntimeOptions {
@@ -59,7 +59,10 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
         refusal.headers.set('sec-websocket-version', SUPPORTED_WS_VERSIONS);
         return refusal;
       }
-      const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim();
+      // Deno answers only with an item of the offer split at ", " (as browsers join it): an offer
+      // joined by "," alone (the `ws` client's) has none it would take, and gets no subprotocol.
+      const offered = (c.req.header('sec-websocket-protocol') ?? '').split(', ').filter((item) => /^[^\s,]+$/.test(item));
+      const protocol = chooseSubprotocol(offered);
       let upgraded: { response: Response; socket: WebSocket };
       try {
         upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });

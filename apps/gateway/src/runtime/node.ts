@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GatewayError, toHttpResponse } from '../errors.ts';
 import { CLOSE_REQUESTS_MS, type RuntimePieces } from '../gateway.ts';
-import { clientOrigin, invalidSessionId, logUpgradeRefusal, pathOf, pathOfTarget, SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
+import { chooseSubprotocol, clientOrigin, invalidSessionId, logUpgradeRefusal, pathOf, pathOfTarget, SUPPORTED_WS_VERSIONS } from '../http/ws-route.ts';
 import { createNodeAgentFetch } from './node-agent-fetch.ts';
 import { loggers } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -234,6 +234,7 @@ export function serveNode(
     // others back (ws would handle every frame of each read at once, and libuv reads a busy socket 32 times).
     allowSynchronousEvents: false,
     WebSocket: GatewayWebSocket,
+    handleProtocols: (offered) => chooseSubprotocol(offered) ?? false,
   });
   // Upgrades node-server could make a Request of (it calls `fetch` at once, before our 'upgrade' listener runs).
   const reachedApp = new WeakSet<IncomingMessage>();

@@ -389,6 +389,23 @@ export function turnsSuite(runtime: Runtime) {
       expect(head).toMatch(/^HTTP\/1\.1 101 /);
     });
 
+    it('answers with the first subprotocol offered, never one shaped like a client token (§1: no response carries one)', async () => {
+      const token = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sid":"*"}').toString('base64url')}.c2lnbmF0dXJl`;
+      const answered = async (offer: string) => {
+        const { socket, head } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), { headers: `Sec-WebSocket-Protocol: ${offer}\r\n` });
+        socket.destroy();
+        expect(head).toMatch(/^HTTP\/1\.1 101 /);
+        return /^sec-websocket-protocol: *(.*)$/im.exec(head)?.[1];
+      };
+      // As a browser joins the offer.
+      expect(await answered('ide.v1, chat')).toBe('ide.v1');
+      expect(await answered(`base64url.bearer.authorization.${token}, ${token}, ide.v1`)).toBe('ide.v1');
+      // Only a token offered: none chosen (a browser then fails the handshake, rather than the token coming back).
+      expect(await answered(token)).toBeUndefined();
+      // Joined by "," alone, as the `ws` client does: Deno answers only with an item of a ", "-joined offer.
+      expect(await answered('ide.v1,chat')).toBe(runtime === 'node' ? 'ide.v1' : undefined);
+    });
+
     it('a frame that arrives in the same packet as the handshake is handled once, before the frames after it', async () => {
       const [first, second] = [uniqueRequest(), uniqueRequest()];
       const message = (id: string) => maskedTextFrame(JSON.stringify({ type: 'user_message', content: id, request_id: id, ...scenario('tokens', { count: 3 }) }));
@@ -498,7 +515,7 @@ async function rawUpgrade(
   sessionId: string,
   upgrade: string,
   after: Buffer = Buffer.alloc(0),
-  opts: { host?: string; target?: string } = {},
+  opts: { host?: string; target?: string; headers?: string } = {},
 ): Promise<{ socket: Socket; head: string; received: () => Buffer }> {
   const { hostname, port } = new URL(gatewayUrl);
   const socket = createConnection({ host: hostname, port: Number(port) });
@@ -507,7 +524,7 @@ async function rawUpgrade(
   await once(socket, 'connect');
   socket.write(
     `GET ${opts.target ?? `/ws/${sessionId}`} HTTP/1.1\r\nHost: ${opts.host ?? hostname}\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${opts.headers ?? ''}\r\n` +
       after.toString('latin1'),
     'latin1',
   );
