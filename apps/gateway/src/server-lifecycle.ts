@@ -92,6 +92,8 @@ export function runServer(opts: LifecycleOptions): void {
   }
   if (clientAuth.length === 0) {
     startup.warn('client authentication is off: anyone who can reach this port can open any session (set GATEWAY__CLIENT_JWT_SECRET and/or GATEWAY__ALLOWED_ORIGINS)');
+  } else if (config.clientJwtSecret === undefined) {
+    startup.warn('client tokens are off: GATEWAY__ALLOWED_ORIGINS turns away only browsers of other origins; a client that sends no Origin (any program but a browser) can open any session (set GATEWAY__CLIENT_JWT_SECRET)');
   }
   if (config.clientJwtSecret !== undefined && new TextEncoder().encode(config.clientJwtSecret).length < HS256_MIN_SECRET_BYTES) {
     startup.warn(`GATEWAY__CLIENT_JWT_SECRET is shorter than ${HS256_MIN_SECRET_BYTES} bytes, the least HS256 asks for (RFC 7518 §3.2): a short secret can be guessed, and tokens forged; use a long random one`);

@@ -166,6 +166,16 @@ export function authSuite(runtime: Runtime) {
     });
   });
 
+  describe(`origins only [${runtime}]`, () => {
+    const env = useGateway(runtime, { GATEWAY__ALLOWED_ORIGINS: ORIGIN });
+    it('a client without Origin needs no token, and a warning at start says so', async () => {
+      const client = await connect(env.gateway.wsUrl(uniqueSession()));
+      await client.close();
+      expect(await refusedUpgrade(env.gateway.wsUrl(uniqueSession()), { origin: 'https://other.example' })).toEqual({ status: 403, body: expectError('forbidden') });
+      expect(env.gateway.logs.filter((l) => l.level === 'warn').map((l) => String(l.msg))).toEqual([expect.stringMatching(/^client tokens are off: .*no Origin/)]);
+    });
+  });
+
   describe(`open gateway [${runtime}]`, () => {
     const env = useGateway(runtime);
     it('with neither variable set, anyone may connect and a warning is logged at start', async () => {
