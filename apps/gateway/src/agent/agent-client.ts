@@ -284,10 +284,14 @@ export class AgentClient {
         maxBufferSize: this.#opts.maxEventBytes + PARSER_SLACK_CHARS,
       });
       // The parser drops `ï»¿` (a byte order mark read as Latin-1) from the first text it is fed. The
-      // stream is UTF-8 and TextDecoder already drops a real mark (U+FEFF): those three characters are
+      // stream is UTF-8, and its one mark (U+FEFF) is dropped below: those three characters are
       // text, the start of a field's name, wherever the stream was split or lines dropped before them.
       parser.feed('');
-      const decoder = new TextDecoder();
+      // `ignoreBOM`, and the stream's first character dropped here when it is U+FEFF (the SSE standard:
+      // only a leading one): Deno's decoder would drop one at the start of every chunk, text of the
+      // agent's (`a\uFEFFb` split before the mark lost it), and a mark before a field's name with it.
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      let atStart = true;
       // eventsource-parser holds a chunk's final CR until it sees whether LF follows (§4: a
       // CR alone ends a line). So a final CR is fed as CRLF at once, and an LF that then
       // starts the next chunk is dropped: a CRLF split across chunks stays one line end.
@@ -306,6 +310,10 @@ export class AgentClient {
         idle.pause();
         bodyEnded = chunk.done;
         let text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+        if (atStart && text.length > 0) {
+          atStart = false;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        }
         if (text.length > 0) {
           if (skipLeadingLF && text.charCodeAt(0) === 10) text = text.slice(1);
           skipLeadingLF = text.charCodeAt(text.length - 1) === 13;

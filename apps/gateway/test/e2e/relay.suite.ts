@@ -97,6 +97,45 @@ export function relaySuite(runtime: Runtime) {
       });
     });
 
+    it('a U+FEFF that starts a read is text, not a byte order mark: only the stream\'s first character may be one (§4)', async () => {
+      // Each write is read apart: the next is written once the client has the event before it.
+      const writes = [
+        'data: {"type":"progress","n":1}\n\ndata: {"type":"token","content":"a',
+        '\uFEFFb"}\n\ndata: {"type":"progress","n":2}\n\n',
+        // A field named "\uFEFFdata" is no data field: the line is ignored.
+        '\uFEFFdata: {"type":"token","content":"not data"}\n\ndata: {"type":"done","finish_reason":"stop"}\n\n',
+      ];
+      let client: TestClient | undefined;
+      const agent = createServer((req, res) => {
+        req.resume();
+        req.on('end', async () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          for (const [i, text] of writes.entries()) {
+            res.write(text);
+            if (i < writes.length - 1) await client!.next((f) => f.type === 'progress' && f.n === i + 1);
+          }
+          res.end();
+        });
+      });
+      agent.listen(0, '127.0.0.1');
+      try {
+        await once(agent, 'listening');
+        await withGateway(runtime, { url: `http://127.0.0.1:${(agent.address() as AddressInfo).port}` }, {}, async (gateway) => {
+          client = await connect(`${gateway.url.replace(/^http/, 'ws')}/ws/${uniqueSession()}`);
+          try {
+            client.send({ type: 'user_message', content: 'go', request_id: 'r1' });
+            expect(await client.terminal('r1')).toMatchObject({ type: 'done' });
+            expect(contentOf(client.frames, 'r1')).toBe('a\uFEFFb');
+          } finally {
+            await client.close();
+          }
+        });
+      } finally {
+        agent.closeAllConnections();
+        agent.close();
+      }
+    });
+
     it('sends session_started first, then frames with seq growing by exactly 1', async () => {
       const client = await env.connect('seq-check');
       expect(client.frames[0]).toMatchObject({ type: 'session_started', session_id: 'seq-check', protocol_version: 1, seq: 1 });
