@@ -85,6 +85,21 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wednesday, 21-Oct-15 07:29:00 GMT', NOW)).toBe(60_000);
   });
 
+  it('reads the asctime form as GMT, whatever the host\'s time zone (it writes no zone)', () => {
+    const zone = process.env.TZ;
+    try {
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Tokyo']) {
+        process.env.TZ = tz;
+        expect({ tz, ms: parseRetryAfter('Wed Oct 21 07:29:00 2015', NOW) }).toEqual({ tz, ms: 60_000 });
+        expect({ tz, ms: parseRetryAfter('Wed Oct  1 07:29:00 2015', NOW) }).toEqual({ tz, ms: 0 });
+      }
+      expect(parseRetryAfter('Wed Foo 21 07:29:00 2015', NOW)).toBeUndefined();
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('measures an HTTP date from the given now', () => {
     const date = 'Wed, 21 Oct 2015 07:28:10 GMT';
     expect(parseRetryAfter(date, NOW)).toBe(10_000);

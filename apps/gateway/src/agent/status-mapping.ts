@@ -4,8 +4,10 @@ import { GatewayError } from '../errors.ts';
 const HTTP_DATE_FORMATS = [
   /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
   /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
-  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
 ];
+/** asctime: no zone written, and GMT meant (RFC 9110 §5.6.7); `Date.parse` would take the host's zone. */
+const ASCTIME = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date whose
@@ -20,10 +22,20 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
     const ms = Number(trimmed) * 1000;
     return Number.isSafeInteger(ms) ? ms : undefined;
   }
-  if (!HTTP_DATE_FORMATS.some((format) => format.test(trimmed))) return undefined;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
+  const date = httpDate(trimmed);
+  if (date === undefined || Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** An HTTP-date as milliseconds since the epoch; undefined (or NaN) when it is none. */
+function httpDate(text: string): number | undefined {
+  if (HTTP_DATE_FORMATS.some((format) => format.test(text))) return Date.parse(text);
+  const asctime = ASCTIME.exec(text);
+  if (asctime === null) return undefined;
+  const [, month, day, hours, minutes, seconds, year] = asctime as unknown as [string, string, string, string, string, string, string];
+  const monthIndex = MONTHS.indexOf(month);
+  if (monthIndex < 0) return undefined;
+  return Date.UTC(Number(year), monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds));
 }
 
 /** Maps a non-success answer of the agent to the gateway's error (protocol.md §5). */
