@@ -93,7 +93,11 @@ describe('parseRetryAfter', () => {
         expect({ tz, ms: parseRetryAfter('Wed Oct 21 07:29:00 2015', NOW) }).toEqual({ tz, ms: 60_000 });
         expect({ tz, ms: parseRetryAfter('Wed Oct  1 07:29:00 2015', NOW) }).toEqual({ tz, ms: 0 });
       }
-      expect(parseRetryAfter('Wed Foo 21 07:29:00 2015', NOW)).toBeUndefined();
+      for (const impossible of ['Wed Foo 21 07:29:00 2015', 'Wed Oct 32 07:29:00 2015', 'Wed Oct  0 07:29:00 2015', 'Wed Feb 30 07:29:00 2015', 'Wed Oct 21 25:29:00 2015', 'Wed Oct 21 07:99:00 2015', 'Wed Oct 21 07:29:61 2015']) {
+        expect({ impossible, ms: parseRetryAfter(impossible, NOW) }).toEqual({ impossible, ms: undefined });
+      }
+      // As the other forms read them.
+      for (const impossible of ['Wed, 32 Oct 2015 07:29:00 GMT', 'Wed, 21 Oct 2015 25:29:00 GMT']) expect(parseRetryAfter(impossible, NOW)).toBeUndefined();
     } finally {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;

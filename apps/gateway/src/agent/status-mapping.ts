@@ -34,8 +34,11 @@ function httpDate(text: string): number | undefined {
   if (asctime === null) return undefined;
   const [, month, day, hours, minutes, seconds, year] = asctime as unknown as [string, string, string, string, string, string, string];
   const monthIndex = MONTHS.indexOf(month);
-  if (monthIndex < 0) return undefined;
-  return Date.UTC(Number(year), monthIndex, Number(day), Number(hours), Number(minutes), Number(seconds));
+  if (monthIndex < 0 || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 60) return undefined;
+  const date = Date.UTC(Number(year), monthIndex, Number(day), Number(hours), Number(minutes), Math.min(59, Number(seconds)));
+  // `Date.UTC` rolls a day past the month's end over (Oct 32 is Nov 1): that is no date, as for the other forms.
+  const read = new Date(date);
+  return read.getUTCDate() === Number(day) && read.getUTCMonth() === monthIndex ? date : undefined;
 }
 
 /** Maps a non-success answer of the agent to the gateway's error (protocol.md §5). */
