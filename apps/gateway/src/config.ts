@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '@agent-gateway/protocol';
 import { redactUrl } from './observability/logger.ts';
-import { REDACTED } from './observability/redact.ts';
 
 // One schema for every GATEWAY__* variable (protocol.md §10); defaults live here only.
 
@@ -236,15 +235,14 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   const result = ConfigEnvSchema.safeParse(picked);
   if (!result.success) {
     // A secret's value is not repeated in another variable's message either (a value pasted
-    // into the wrong variable, a key inside a URL).
+    // into the wrong variable, a key inside a URL): such a value is not shown at all.
     const secrets = [...SECRET_NAMES].map((name) => picked[name]).filter((value): value is string => value !== undefined && value !== '');
-    const hideSecrets = (value: string | undefined) => secrets.reduce((out, secret) => out?.split(secret).join(REDACTED), value);
+    const got = (value: string | undefined) =>
+      value !== undefined && secrets.some((secret) => value.includes(secret)) ? 'its value holds a secret of the gateway: not shown' : `got ${JSON.stringify(shown(value) ?? null)}`;
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? 'environment'),
-        message: SECRET_NAMES.has(String(issue.path[0]))
-          ? issue.message
-          : `${issue.message} (got ${JSON.stringify(shown(hideSecrets(picked[String(issue.path[0])])) ?? null)})`,
+        message: SECRET_NAMES.has(String(issue.path[0])) ? issue.message : `${issue.message} (${got(picked[String(issue.path[0])])})`,
       })),
     );
   }
