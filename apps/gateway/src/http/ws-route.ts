@@ -57,13 +57,27 @@ export const SUPPORTED_WS_VERSIONS = '13, 8';
 /**
  * The subprotocol the handshake answers with: the protocol defines none, so it
  * is the first one the client offers (a browser fails a handshake that offered
- * some and got none), but never one shaped like a JWT: clients put their token
- * there (`base64url.bearer.…<token>`), and no response carries a client token
- * (§1). Undefined: none.
+ * some and got none), but never one that carries a credential: clients put
+ * their token there (`base64url.bearer.authorization.k8s.io.<token, base64url>`,
+ * a JWT as it is), and no response carries a client token (§1). Undefined: none.
  */
 export function chooseSubprotocol(offered: Iterable<string>): string | undefined {
-  for (const protocol of offered) if (protocol !== '' && redactJwts(protocol) === protocol) return protocol;
+  for (const protocol of offered) if (protocol !== '' && !carriesCredential(protocol)) return protocol;
   return undefined;
+}
+
+/** Words that name a credential in a subprotocol. */
+const CREDENTIAL_WORDS = /bearer|authori[sz]ation|access[_-]?token|jwt/i;
+
+/** A credential's name, a JWT, or a dotted part that decodes (base64url) to text holding a JWT. */
+function carriesCredential(protocol: string): boolean {
+  if (CREDENTIAL_WORDS.test(protocol) || redactJwts(protocol) !== protocol) return true;
+  for (const part of protocol.split('.')) {
+    if (part.length < 16 || !/^[A-Za-z0-9_-]+$/.test(part) || part.length % 4 === 1) continue;
+    const decoded = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    if (redactJwts(decoded) !== decoded) return true;
+  }
+  return false;
 }
 /** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 §4.2.1); two keys, joined with ", ", are not one. */
 const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;

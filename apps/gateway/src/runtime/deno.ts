@@ -59,10 +59,13 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
         refusal.headers.set('sec-websocket-version', SUPPORTED_WS_VERSIONS);
         return refusal;
       }
-      // Deno answers only with an item of the offer split at ", " (as browsers join it): an offer
-      // joined by "," alone (the `ws` client's) has none it would take, and gets no subprotocol.
-      const offered = (c.req.header('sec-websocket-protocol') ?? '').split(', ').filter((item) => /^[^\s,]+$/.test(item));
-      const protocol = chooseSubprotocol(offered);
+      const header = c.req.header('sec-websocket-protocol');
+      const offered = offeredSubprotocols(header);
+      if (offered === undefined) return toHttpResponse(new GatewayError('invalid_message', 'not a valid WebSocket handshake: Invalid Sec-WebSocket-Protocol header'), 400);
+      // Deno answers only with an item of the offer split at ", " (as browsers join it): one
+      // written otherwise (joined by "," alone, as the `ws` client does) gets no subprotocol.
+      const chosen = chooseSubprotocol(offered);
+      const protocol = chosen !== undefined && header!.split(', ').includes(chosen) ? chosen : undefined;
       let upgraded: { response: Response; socket: WebSocket };
       try {
         upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout, ...(protocol ? { protocol } : {}) });
@@ -77,6 +80,17 @@ export function denoRuntime(opts: DenoRuntimeOptions): RuntimePieces {
       return response;
     },
   };
+}
+
+/** A list of tokens (RFC 9110 §5.6.1), as `ws` reads Sec-WebSocket-Protocol on Node. */
+const TOKEN_LIST = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
+
+/** The subprotocols a handshake offers; undefined when the header is not a list of distinct tokens (Node: 400). */
+function offeredSubprotocols(header: string | undefined): string[] | undefined {
+  if (header === undefined) return [];
+  if (!TOKEN_LIST.test(header)) return undefined;
+  const items = header.split(',').map((item) => item.trim());
+  return new Set(items).size === items.length ? items : undefined;
 }
 
 /**

@@ -402,8 +402,23 @@ export function turnsSuite(runtime: Runtime) {
       expect(await answered(`base64url.bearer.authorization.${token}, ${token}, ide.v1`)).toBe('ide.v1');
       // Only a token offered: none chosen (a browser then fails the handshake, rather than the token coming back).
       expect(await answered(token)).toBeUndefined();
+      // A token encoded again, as Kubernetes clients send it, or named as a credential.
+      const encoded = `base64url.bearer.authorization.k8s.io.${Buffer.from(token).toString('base64url')}`;
+      expect(await answered(`${encoded}, v.${Buffer.from(token).toString('base64url')}, access_token.x, ide.v1`)).toBe('ide.v1');
       // Joined by "," alone, as the `ws` client does: Deno answers only with an item of a ", "-joined offer.
       expect(await answered('ide.v1,chat')).toBe(runtime === 'node' ? 'ide.v1' : undefined);
+    });
+
+    it.each(['', ' ', ',', 'a,,b', ', a', '"q", x', 'a, a'])('refuses the subprotocol offer %j, not a list of distinct tokens, with 400 invalid_message', async (offer) => {
+      const { socket, head, received } = await rawUpgrade(env.gateway.url, uniqueSession(), 'websocket', Buffer.alloc(0), { headers: `Sec-WebSocket-Protocol: ${offer}\r\n` });
+      try {
+        expect(head).toMatch(/^HTTP\/1\.1 400 /);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+        while (received().length < length) await once(socket, 'data');
+        expect(JSON.parse(received().toString())).toMatchObject({ type: 'error', code: 'invalid_message', source: 'gateway' });
+      } finally {
+        socket.destroy();
+      }
     });
 
     it('a frame that arrives in the same packet as the handshake is handled once, before the frames after it', async () => {
