@@ -125,8 +125,17 @@ const hasJwtAsWritten = (text: string): boolean => {
   return false;
 };
 
-/** Whether `text` holds a JWT, as written or once its percent-escapes are decoded. */
-const hasJwt = (text: string): boolean => hasJwtAsWritten(text) || (text.includes('%') && hasJwtAsWritten(percentDecoded(text)));
+/**
+ * A percent-escape of a character JWTs are written with, base64url's or the dot: the same
+ * character, encoded or not (RFC 3986 §2.3, unreserved). Other escapes (`%2F`, `%20`) stay.
+ */
+const TOKEN_CHAR_ESCAPES = /%(?:2[DEde]|3\d|4[1-9A-Fa-f]|5[0-9AaFf]|6[1-9A-Fa-f]|7[0-9Aa])/g;
+const hasTokenCharEscape = (text: string): boolean => text.search(TOKEN_CHAR_ESCAPES) >= 0;
+const withTokenCharsDecoded = (text: string): string =>
+  text.replace(TOKEN_CHAR_ESCAPES, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)));
+
+/** Whether `text` holds a JWT, as written or with its token characters' escapes decoded. */
+const hasJwt = (text: string): boolean => hasJwtAsWritten(text) || (hasTokenCharEscape(text) && hasJwtAsWritten(withTokenCharsDecoded(text)));
 
 const redactJwtsAsWritten = (text: string): string =>
   MAY_HOLD_JWT.test(text)
@@ -137,29 +146,17 @@ const redactJwtsAsWritten = (text: string): string =>
     : text;
 
 /**
- * `text` with every JWT in it replaced by `[REDACTED]`. A token with other
- * characters than its dots percent-encoded (`.%65yJ…`, a hand-made request
- * target) is one once decoded: the text is then shown decoded, without it.
+ * `text` with every JWT in it replaced by `[REDACTED]`. A token with some of
+ * its characters percent-encoded (`.%65yJ…`, a hand-made request target) is
+ * one all the same: the text is then shown with those escapes decoded, the
+ * others (`%2F`) as they were.
  */
 export const redactJwts = (text: string): string => {
   const redacted = redactJwtsAsWritten(text);
-  if (!redacted.includes('%')) return redacted;
-  const decoded = percentDecoded(redacted);
-  return decoded !== redacted && hasJwtAsWritten(decoded) ? redactJwtsAsWritten(decoded) : redacted;
+  if (!hasTokenCharEscape(redacted)) return redacted;
+  const decoded = withTokenCharsDecoded(redacted);
+  return hasJwtAsWritten(decoded) ? redactJwtsAsWritten(decoded) : redacted;
 };
-
-const PERCENT_RUNS = /(?:%[0-9A-Fa-f]{2})+/g;
-
-/** `text` with each run of percent-escapes decoded where it is UTF-8; a run that is not stays as it is. */
-export function percentDecoded(text: string): string {
-  return text.replace(PERCENT_RUNS, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
-}
 
 /** `value` (parsed JSON: plain data) with every JWT in its strings, names included, replaced. */
 function withoutJwts(value: unknown): unknown {

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config.ts';
-import { clip, percentDecoded, redactJwts } from './logger.ts';
+import { clip, redactJwts } from './logger.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -105,4 +105,17 @@ export function shownPath(path: string, secret: string | undefined): string {
     shown = (decoded.includes(secret) ? decoded : shown).split(secret).join(REDACTED);
   }
   return clip(shown);
+}
+
+const PERCENT_RUNS = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** `text` with each run of percent-escapes decoded where it is UTF-8; a run that is not stays as it is. */
+function percentDecoded(text: string): string {
+  return text.replace(PERCENT_RUNS, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
