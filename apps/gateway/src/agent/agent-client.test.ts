@@ -7,7 +7,7 @@ import type { AgentEvent, AgentMessage } from '@agent-gateway/protocol';
 import { GatewayError } from '../errors.ts';
 import { createNodeAgentFetch } from '../runtime/node-agent-fetch.ts';
 import { AgentSilent, type AgentBodyReader, type AgentFetch } from './agent-fetch.ts';
-import { AgentClient, bytesAfterEvent, describeFetchError, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
+import { AgentClient, bytesAfterEvent, describeFetchError, maxDataLinesOf, UpstreamAborted, type AgentClientOptions, type AgentStreamEvent, type AgentStreamRequest } from './agent-client.ts';
 
 // ---- A scripted agent: a real node:http server on port 0 ----
 
@@ -649,6 +649,28 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
         expect((error as GatewayError).message).toMatch(/^an event or a data line of the stream is larger than 100 bytes of data plus 65536 characters$/);
         expect((error as GatewayError).details).toEqual({ max_event_bytes: 100, max_line_chars: 100 + 65_536 });
       }
+    });
+
+    it('an event of more data lines than MAX_EVENT_BYTES / 16 fails however short they are; events of many lines each, and one at the bound, pass', async () => {
+      const maxEventBytes = 32 * 1024;
+      const bound = maxDataLinesOf(maxEventBytes);
+      expect(bound).toBe(2048);
+      const run = (chunks: string[]) =>
+        collect(new AgentClient({ agentUrl: 'http://agent.invalid', internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes, fetch: chunkedFetch(chunks) }));
+      // One-character lines, no blank line: far under the bytes it may hold, over the lines.
+      const token = { type: 'token', content: 'a' };
+      const lines = (count: number) => Array.from({ length: count }, () => 'data: 1\n').join('');
+      const failed = await run([event(token), lines(1500), lines(1500), lines(1500), '\n', event(DONE)]);
+      expectGatewayError(failed.error, 'agent_protocol_error');
+      expect((failed.error as GatewayError).message).toBe('an event of the stream has more than 2048 data lines');
+      expect((failed.error as GatewayError).details).toEqual({ max_event_bytes: maxEventBytes, max_data_lines: 2048 });
+      expect(eventsOf(failed.events)).toEqual([token]);
+      // An object written over `bound` lines, read in pieces, and many events of 100 lines each: relayed.
+      const tall = (content: string, count: number) => `data: {"type":"token",\n${'data: \n'.repeat(count - 3)}data: "content":${JSON.stringify(content)}\ndata: }\n\n`;
+      const pieces = tall('x', bound).match(/[^]{1,700}/g)!;
+      const passed = await run([...pieces, ...Array.from({ length: 60 }, () => tall('y', 100)), event(DONE)]);
+      expect(passed.error).toBeUndefined();
+      expect(eventsOf(passed.events)).toEqual([{ type: 'token', content: 'x' }, ...Array.from({ length: 60 }, () => ({ type: 'token', content: 'y' })), DONE]);
     });
 
     it('a data line past what the parser holds, in the chunk of events before it: those are relayed first, and a terminal one among them ends the turn (§4)', async () => {

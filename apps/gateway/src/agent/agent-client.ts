@@ -137,6 +137,23 @@ const DRAIN_MAX_MS = 1000;
 const PARSER_SLACK_CHARS = 64 * 1024;
 
 /**
+ * The most `data` lines one event may have: `MAX_EVENT_BYTES` / 16 (at least 1,024), so that
+ * what an unfinished event holds stays within some five times `MAX_EVENT_BYTES` however short its
+ * lines (eventsource-parser holds some 64 bytes per line beyond the text: 4 million one-character
+ * lines, 8 MB of data, held 256 MB).
+ */
+export const maxDataLinesOf = (maxEventBytes: number): number => Math.max(1024, Math.floor(maxEventBytes / 16));
+
+const DATA_LINE_STARTS = /(?:^|[\r\n])data/g;
+
+/** `data` lines that start in `text` (one that began in an earlier chunk is not counted again). */
+function countDataLines(text: string): number {
+  let count = 0;
+  for (const _ of text.matchAll(DATA_LINE_STARTS)) count++;
+  return count;
+}
+
+/**
  * Talks to the agent runtime's `POST /agent/message/stream` (protocol.md §3–§4):
  * one request per turn, its Server-Sent Events parsed and validated, read
  * only as fast as the caller pulls (so a slow client slows the agent through TCP).
@@ -267,8 +284,17 @@ export class AgentClient {
 
       const pending: EventSourceMessage[] = [];
       let parseFailure: GatewayError | undefined;
+      // Since the last event: characters fed, and (past `maxDataLines` characters, before which there
+      // cannot be more lines) the `data` lines among them. Reset by each event.
+      const maxDataLines = maxDataLinesOf(this.#opts.maxEventBytes);
+      let charsSinceEvent = 0;
+      let dataLinesSinceEvent = 0;
       const parser = createParser({
-        onEvent: (message) => pending.push(message),
+        onEvent: (message) => {
+          pending.push(message);
+          charsSinceEvent = 0;
+          dataLinesSinceEvent = 0;
+        },
         onError: (error) => {
           if (error.type === 'max-buffer-size-exceeded') {
             // An unfinished event, or one `data` line, past what the parser holds (other lines never reach
@@ -319,7 +345,18 @@ export class AgentClient {
           skipLeadingLF = text.charCodeAt(text.length - 1) === 13;
           if (skipLeadingLF) text += '\n';
           const fed = ignored.push(text);
-          if (fed.length > 0) parser.feed(fed);
+          if (fed.length > 0) {
+            charsSinceEvent += fed.length;
+            if (charsSinceEvent > maxDataLines) dataLinesSinceEvent += countDataLines(fed);
+            parser.feed(fed);
+            // Each `data` line of an unfinished event costs the parser some 64 bytes of memory beyond its
+            // text (it joins them one string at a time): an event of many short ones is bounded by count.
+            if (dataLinesSinceEvent > maxDataLines) {
+              parseFailure ??= new GatewayError('agent_protocol_error', `an event of the stream has more than ${maxDataLines} data lines`, {
+                details: { max_event_bytes: this.#opts.maxEventBytes, max_data_lines: maxDataLines },
+              });
+            }
+          }
         }
         // One batch per upstream chunk: one await per chunk, not per event.
         const batch: AgentStreamEvent[] = [];
