@@ -90,6 +90,7 @@ export const GatewayErrorDetailsSchema = z
     max_queued_messages: safeInteger().optional().meta({ description: '`queue_full`: the limit (`GATEWAY__MAX_QUEUED_MESSAGES`).' }),
     max_event_bytes: safeInteger().optional().meta({ description: '`agent_protocol_error` for an oversized event: `GATEWAY__MAX_EVENT_BYTES`.' }),
     max_line_chars: safeInteger().optional().meta({ description: '`agent_protocol_error` for an oversized line: the longest line the gateway reads, in characters.' }),
+    max_data_lines: safeInteger().optional().meta({ description: '`agent_protocol_error` for an event of too many `data` lines: the most one event may have (`GATEWAY__MAX_EVENT_BYTES` / 16, at least 1,024).' }),
   })
   .meta({ id: 'GatewayErrorDetails', description: 'What the gateway adds to an error, by code.' });
 export type GatewayErrorDetails = z.infer<typeof GatewayErrorDetailsSchema>;
