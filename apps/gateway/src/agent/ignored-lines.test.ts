@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { IgnoredLineFilter } from './ignored-lines.ts';
@@ -55,8 +57,32 @@ describe('IgnoredLineFilter', () => {
     expect(filter.push('9\ndat')).toBe('');
     expect(filter.push('a: 2\n\nda')).toBe('data: 2\n\n');
     expect(filter.push('ta')).toBe('');
-    // A whole line goes to the parser as it is (it holds none of it); a `data` line, however it ends.
-    expect(filter.push('x: 3\ndata: 4')).toBe('datax: 3\ndata: 4');
-    expect(filter.push(' and more')).toBe(' and more');
+    // Whole lines too: only `data` lines and blank ones reach the parser; a `data` line however it ends.
+    expect(filter.push('x: 3\ndata: 4')).toBe('data: 4');
+    expect(filter.push(' and more\n: c\rid: 1\r\n\n')).toBe(' and more\n\n');
+    // A lone CR kept before an LF kept would read as one CRLF: it becomes an LF.
+    expect(filter.push('data: 5\r: c\n\n')).toBe('data: 5\n\n');
+    // A stream of events alone is fed as it is: the same string.
+    const events = 'data: {"type":"token"}\n\ndata: {"type":"done"}\r\n\r\n';
+    expect(filter.push(events)).toBe(events);
+  });
+
+  it('keeps no part of a read for the comment lines between an event\'s data lines: what it feeds is a copy, not a view of the read', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const filter = new IgnoredLineFilter();
+    // What the parser keeps of each line: a slice of its value, as eventsource-parser takes it.
+    const values: string[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1000; i++) {
+      const fed = filter.push(`data: 0123456789abc${i}\n: ${'p'.repeat(65_000)}${i}\n`);
+      expect(fed).toBe(`data: 0123456789abc${i}\n`);
+      values.push(fed.slice(6, -1));
+    }
+    gc();
+    // 1,000 reads of 65 KB: 65 MB if each value held its read.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10_000_000);
+    expect(values).toHaveLength(1000);
   });
 });

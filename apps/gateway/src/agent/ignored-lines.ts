@@ -28,10 +28,13 @@ export class IgnoredLineFilter {
   push(chunk: string): string {
     let text = this.#carry.length > 0 ? this.#carry + chunk : chunk;
     this.#carry = '';
+    // The text goes on with a `data` line begun earlier: its first line is kept whatever it starts with.
+    let continues = this.#inDataLine;
     if (this.#skipping) {
       const end = firstLineEnd(text);
       if (end < 0) return '';
       this.#skipping = false;
+      continues = false;
       text = text.slice(end);
     }
     // The last line of the text starts after its last line end (a CR is never the text's last
@@ -41,12 +44,60 @@ export class IgnoredLineFilter {
     const tailStart = lastEnd + 1;
     const tail = tailStart === 0 ? text : text.slice(tailStart);
     this.#inDataLine = tail.startsWith('data:');
-    if (tail.length === 0 || this.#inDataLine) return text;
-    if ('data'.startsWith(tail)) this.#carry = tail;
-    else this.#skipping = true;
-    // A CR before the cut ends its line now: the parser would hold it, waiting to see an LF.
-    return text.charCodeAt(tailStart - 1) === 13 ? text.slice(0, tailStart) + '\n' : text.slice(0, tailStart);
+    const lines = dataAndBlankLines(text, tailStart, continues);
+    if (this.#inDataLine) return lines === text ? text : lines + tail;
+    if (tail.length > 0) {
+      if ('data'.startsWith(tail)) this.#carry = tail;
+      else this.#skipping = true;
+    }
+    // A CR that ends what is fed ends its line now: the parser would hold it, waiting to see an LF.
+    return lines.charCodeAt(lines.length - 1) === 13 ? `${lines}\n` : lines;
   }
+}
+
+/**
+ * The whole lines of `text[0, end)` that are `data` fields or blank (those that end
+ * events), the others left out with their line ends: the parser sets nothing from
+ * them, and holding slices of a read for the `data` lines among them would keep the
+ * whole read (an event's lines between comment lines of 64 KiB held each read). The same
+ * string when nothing is left out, as for a stream of events alone. `continues`: the first
+ * line goes on with a `data` line begun before `text`, and is kept.
+ */
+function dataAndBlankLines(text: string, end: number, continues: boolean): string {
+  let kept: string[] | undefined;
+  let keptFrom = 0;
+  let nextCr = text.indexOf('\r');
+  for (let start = 0; start < end; ) {
+    // Just past this line's end (CR, LF or CRLF).
+    const lf = text.indexOf('\n', start);
+    if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf('\r', start);
+    const after = nextCr >= 0 && (lf < 0 || nextCr < lf) ? (text.charCodeAt(nextCr + 1) === 10 ? nextCr + 2 : nextCr + 1) : lf < 0 ? end : lf + 1;
+    if (!(start === 0 && continues) && !isDataOrBlank(text, start)) {
+      kept ??= [];
+      if (start > keptFrom) kept.push(text.slice(keptFrom, start));
+      keptFrom = after;
+    }
+    start = after;
+  }
+  if (kept === undefined) return end === text.length ? text : text.slice(0, end);
+  if (end > keptFrom) kept.push(text.slice(keptFrom, end));
+  // A line kept with a lone CR before one kept with an LF would read as one CRLF: such a CR becomes an LF.
+  for (let i = 0; i + 1 < kept.length; i++) {
+    const piece = kept[i]!;
+    if (piece.charCodeAt(piece.length - 1) === 13 && kept[i + 1]!.charCodeAt(0) === 10) kept[i] = `${piece.slice(0, -1)}\n`;
+  }
+  // A copy, not views of the read (V8 keeps a slice, or a one-piece join, as a view of the whole
+  // string): slicing a concatenation makes V8 write it out flat first.
+  return `${kept.join('')}\n`.slice(0, -1);
+}
+
+/** Whether the line at `start` is blank or a `data` field (`data:…`, or `data` alone). */
+function isDataOrBlank(text: string, start: number): boolean {
+  const first = text.charCodeAt(start);
+  if (first === 10 || first === 13) return true;
+  if (first !== 100 /* d */ || !text.startsWith('data', start)) return false;
+  const after = text.charCodeAt(start + 4);
+  return after === 58 /* : */ || after === 10 || after === 13 || Number.isNaN(after);
 }
 
 /**
