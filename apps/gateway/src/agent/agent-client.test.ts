@@ -671,6 +671,11 @@ describe.each<Transport>(['web', 'node'])('over the %s transport', (transport) =
       const passed = await run([...pieces, ...Array.from({ length: 60 }, () => tall('y', 100)), event(DONE)]);
       expect(passed.error).toBeUndefined();
       expect(eventsOf(passed.events)).toEqual([{ type: 'token', content: 'x' }, ...Array.from({ length: 60 }, () => ({ type: 'token', content: 'y' })), DONE]);
+      // Each line read in two, its value starting a read with `data`: counted once, not twice.
+      const split = ['data: {"type":"token","content":"x","pad":[\n', ...Array.from({ length: bound - 2 }, () => ['data: "', 'data:x",\n']).flat(), 'data: 0]}\n\n'];
+      const once = await run([...split, event(DONE)]);
+      expect(once.error).toBeUndefined();
+      expect(eventsOf(once.events)).toEqual([{ type: 'token', content: 'x', pad: expect.any(Array) }, DONE]);
     });
 
     it('a data line past what the parser holds, in the chunk of events before it: those are relayed first, and a terminal one among them ends the turn (§4)', async () => {

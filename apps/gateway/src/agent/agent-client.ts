@@ -144,12 +144,12 @@ const PARSER_SLACK_CHARS = 64 * 1024;
  */
 export const maxDataLinesOf = (maxEventBytes: number): number => Math.max(1024, Math.floor(maxEventBytes / 16));
 
-const DATA_LINE_STARTS = /(?:^|[\r\n])data/g;
+const DATA_LINE_STARTS = /(?:^|[\r\n])data(?=[:\r\n]|$)/g;
 
-/** `data` lines that start in `text` (one that began in an earlier chunk is not counted again). */
-function countDataLines(text: string): number {
+/** `data` lines that start in `text`; at its start only when `atLineStart` (else it goes on with an earlier line). */
+function countDataLines(text: string, atLineStart: boolean): number {
   let count = 0;
-  for (const _ of text.matchAll(DATA_LINE_STARTS)) count++;
+  for (const match of text.matchAll(DATA_LINE_STARTS)) if (match.index > 0 || atLineStart || match[0].length > 4) count++;
   return count;
 }
 
@@ -289,6 +289,7 @@ export class AgentClient {
       const maxDataLines = maxDataLinesOf(this.#opts.maxEventBytes);
       let charsSinceEvent = 0;
       let dataLinesSinceEvent = 0;
+      let fedEndedLine = true;
       const parser = createParser({
         onEvent: (message) => {
           pending.push(message);
@@ -347,7 +348,9 @@ export class AgentClient {
           const fed = ignored.push(text);
           if (fed.length > 0) {
             charsSinceEvent += fed.length;
-            if (charsSinceEvent > maxDataLines) dataLinesSinceEvent += countDataLines(fed);
+            if (charsSinceEvent > maxDataLines) dataLinesSinceEvent += countDataLines(fed, fedEndedLine);
+            const last = fed.charCodeAt(fed.length - 1);
+            fedEndedLine = last === 10 || last === 13;
             parser.feed(fed);
             // Each `data` line of an unfinished event costs the parser some 64 bytes of memory beyond its
             // text (it joins them one string at a time): an event of many short ones is bounded by count.
