@@ -238,7 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     // into the wrong variable, a key inside a URL): such a value is not shown at all.
     const secrets = [...SECRET_NAMES].map((name) => picked[name]).filter((value): value is string => value !== undefined && value !== '');
     const got = (value: string | undefined) =>
-      value !== undefined && secrets.some((secret) => value.includes(secret)) ? 'its value holds a secret of the gateway: not shown' : `got ${JSON.stringify(shown(value) ?? null)}`;
+      value !== undefined && secrets.some((secret) => value.includes(secret)) ? 'its value is not shown: it may hold a secret of the gateway' : `got ${JSON.stringify(shown(value) ?? null)}`;
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? 'environment'),

@@ -36,7 +36,8 @@ function httpDate(text: string): number | undefined {
   const monthIndex = MONTHS.indexOf(month);
   if (monthIndex < 0 || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 60) return undefined;
   const date = Date.UTC(Number(year), monthIndex, Number(day), Number(hours), Number(minutes), Math.min(59, Number(seconds)));
-  // `Date.UTC` rolls a day past the month's end over (Oct 32 is Nov 1): that is no date, as for the other forms.
+  // `Date.UTC` rolls a day past the month's end over (Oct 32 is Nov 1): that is no date. (The other two
+  // forms go through `Date.parse`, which refuses a day over 31 or an hour over 24 but rolls Nov 31 over.)
   const read = new Date(date);
   return read.getUTCDate() === Number(day) && read.getUTCMonth() === monthIndex ? date : undefined;
 }
