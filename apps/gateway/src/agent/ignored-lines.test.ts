@@ -57,14 +57,13 @@ describe('IgnoredLineFilter', () => {
     expect(filter.push('9\ndat')).toBe('');
     expect(filter.push('a: 2\n\nda')).toBe('data: 2\n\n');
     expect(filter.push('ta')).toBe('');
-    // Whole lines too: only `data` lines and blank ones reach the parser; a `data` line however it ends.
+    // Whole lines of the event still unfinished at the end of the text too: only its `data` lines go on.
     expect(filter.push('x: 3\ndata: 4')).toBe('data: 4');
-    expect(filter.push(' and more\n: c\rid: 1\r\n\n')).toBe(' and more\n\n');
-    // A lone CR kept before an LF kept would read as one CRLF: it becomes an LF.
-    expect(filter.push('data: 5\r: c\n\n')).toBe('data: 5\n\n');
-    // A stream of events alone is fed as it is: the same string.
-    const events = 'data: {"type":"token"}\n\ndata: {"type":"done"}\r\n\r\n';
+    expect(filter.push(' and more\n: c\rid: 1\r\ndata: 5\r\n')).toBe(' and more\ndata: 5\r\n');
+    // Lines of events that end in the text go as they are (the parser lets go of them at the event's end).
+    const events = ': hi\ndata: {"type":"token"}\n\nid: 1\rdata: {"type":"done"}\r\n\r\n';
     expect(filter.push(events)).toBe(events);
+    expect(filter.push(`${events}: c\ndata: 6\n`)).toBe(`${events}data: 6\n`);
   });
 
   it('keeps no part of a read for the comment lines between an event\'s data lines: what it feeds is a copy, not a view of the read', () => {

@@ -56,18 +56,22 @@ export class IgnoredLineFilter {
 }
 
 /**
- * The whole lines of `text[0, end)` that are `data` fields or blank (those that end
- * events), the others left out with their line ends: the parser sets nothing from
- * them, and holding slices of a read for the `data` lines among them would keep the
- * whole read (an event's lines between comment lines of 64 KiB held each read). The same
- * string when nothing is left out, as for a stream of events alone. `continues`: the first
- * line goes on with a `data` line begun before `text`, and is kept.
+ * The whole lines of `text[0, end)`, with those of the event still unfinished at its end
+ * (after its last blank line) that are neither `data` fields nor blank left out, line ends
+ * included. The parser sets nothing from them, and the `data` lines of an event that goes
+ * on into later reads are held as slices of this one: among comment lines of 64 KiB, each
+ * of its lines held a whole read. Lines of events that end here are let be: the parser
+ * drops what it holds of them at their end. The same string when nothing is left out.
+ * `continues`: the first line goes on with a `data` line begun before `text`, and is kept.
  */
 function dataAndBlankLines(text: string, end: number, continues: boolean): string {
+  const from = afterLastBlankLine(text, end);
+  if (from === end) return end === text.length ? text : text.slice(0, end);
   let kept: string[] | undefined;
   let keptFrom = 0;
-  let nextCr = text.indexOf('\r');
-  for (let start = 0; start < end; ) {
+  let nextCr = text.indexOf('\r', from);
+  if (from > 0) continues = false;
+  for (let start = from; start < end; ) {
     // Just past this line's end (CR, LF or CRLF).
     const lf = text.indexOf('\n', start);
     if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf('\r', start);
@@ -81,14 +85,28 @@ function dataAndBlankLines(text: string, end: number, continues: boolean): strin
   }
   if (kept === undefined) return end === text.length ? text : text.slice(0, end);
   if (end > keptFrom) kept.push(text.slice(keptFrom, end));
-  // A line kept with a lone CR before one kept with an LF would read as one CRLF: such a CR becomes an LF.
-  for (let i = 0; i + 1 < kept.length; i++) {
-    const piece = kept[i]!;
-    if (piece.charCodeAt(piece.length - 1) === 13 && kept[i + 1]!.charCodeAt(0) === 10) kept[i] = `${piece.slice(0, -1)}\n`;
-  }
+  // (No piece kept after a line left out starts with a line end: that would be a blank line, and
+  // there is none after `from`. So a lone CR and an LF never meet to read as one CRLF.)
   // A copy, not views of the read (V8 keeps a slice, or a one-piece join, as a view of the whole
   // string): slicing a concatenation makes V8 write it out flat first.
   return `${kept.join('')}\n`.slice(0, -1);
+}
+
+/**
+ * Just past the last blank line that ends within `text[0, end)` (a line end right after
+ * another, CRLF counting as one), or 0. Looked for from the end: a read of whole events
+ * ends with one.
+ */
+function afterLastBlankLine(text: string, end: number): number {
+  for (let i = end - 1; i > 0; i--) {
+    const char = text.charCodeAt(i);
+    if (char !== 10 && char !== 13) continue;
+    const before = text.charCodeAt(i - 1);
+    if ((before === 10 || before === 13) && !(before === 13 && char === 10)) {
+      return char === 13 && i + 1 < end && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+    }
+  }
+  return 0;
 }
 
 /** Whether the line at `start` is blank or a `data` field (`data:…`, or `data` alone). */
