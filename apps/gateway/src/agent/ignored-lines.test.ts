@@ -74,10 +74,15 @@ describe('IgnoredLineFilter', () => {
     const values: string[] = [];
     gc();
     const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 1000; i++) {
-      const fed = filter.push(`data: 0123456789abc${i}\n: ${'p'.repeat(65_000)}${i}\n`);
-      expect(fed).toBe(`data: 0123456789abc${i}\n`);
-      values.push(fed.slice(6, -1));
+    // Comment lines whole in a read, and comment lines that cross reads (the end of one, a data line, the start of the next).
+    const pad = 'p'.repeat(65_000);
+    const reads = (i: number) => [`data: 0123456789abc${i}\n: ${pad}`, `${pad}\ndata: 0123456789abd${i}\n: ${pad}${i}\n`];
+    for (let i = 0; i < 500; i++) {
+      for (const read of reads(i)) {
+        const fed = filter.push(read);
+        expect(fed).toMatch(/^data: 0123456789ab[cd]\d+\n$/);
+        values.push(fed.slice(6, -1));
+      }
     }
     gc();
     // 1,000 reads of 65 KB: 65 MB if each value held its read.

@@ -30,11 +30,14 @@ export class IgnoredLineFilter {
     this.#carry = '';
     // The text goes on with a `data` line begun earlier: its first line is kept whatever it starts with.
     let continues = this.#inDataLine;
+    // The text is part of the read (the end of a line left out cut off its start).
+    let part = false;
     if (this.#skipping) {
       const end = firstLineEnd(text);
       if (end < 0) return '';
       this.#skipping = false;
       continues = false;
+      part = end > 0;
       text = text.slice(end);
     }
     // The last line of the text starts after its last line end (a CR is never the text's last
@@ -44,7 +47,7 @@ export class IgnoredLineFilter {
     const tailStart = lastEnd + 1;
     const tail = tailStart === 0 ? text : text.slice(tailStart);
     this.#inDataLine = tail.startsWith('data:');
-    const lines = dataAndBlankLines(text, tailStart, continues);
+    const lines = dataAndBlankLines(text, tailStart, continues, part);
     if (this.#inDataLine) return lines === text ? text : lines + tail;
     if (tail.length > 0) {
       if ('data'.startsWith(tail)) this.#carry = tail;
@@ -64,7 +67,7 @@ export class IgnoredLineFilter {
  * drops what it holds of them at their end. The same string when nothing is left out.
  * `continues`: the first line goes on with a `data` line begun before `text`, and is kept.
  */
-function dataAndBlankLines(text: string, end: number, continues: boolean): string {
+function dataAndBlankLines(text: string, end: number, continues: boolean, part: boolean): string {
   const from = afterLastBlankLine(text, end);
   if (from === end) return end === text.length ? text : text.slice(0, end);
   let kept: string[] | undefined;
@@ -83,14 +86,23 @@ function dataAndBlankLines(text: string, end: number, continues: boolean): strin
     }
     start = after;
   }
-  if (kept === undefined) return end === text.length ? text : text.slice(0, end);
+  if (kept === undefined) {
+    if (end === text.length && !part) return text;
+    // Part of the read (a line left out before it or after it): the unfinished event's lines
+    // would hold the whole read as well, so they go as a copy.
+    return copied(text.slice(0, end));
+  }
   if (end > keptFrom) kept.push(text.slice(keptFrom, end));
   // (No piece kept after a line left out starts with a line end: that would be a blank line, and
   // there is none after `from`. So a lone CR and an LF never meet to read as one CRLF.)
-  // A copy, not views of the read (V8 keeps a slice, or a one-piece join, as a view of the whole
-  // string): slicing a concatenation makes V8 write it out flat first.
-  return `${kept.join('')}\n`.slice(0, -1);
+  return copied(kept.join(''));
 }
+
+/**
+ * A copy of `text`, not a view of the string it was cut from (V8 keeps a slice, or a one-piece
+ * join, as a view of the whole): slicing a concatenation makes V8 write it out flat first.
+ */
+const copied = (text: string): string => `${text}\n`.slice(0, -1);
 
 /**
  * Just past the last blank line that ends within `text[0, end)` (a line end right after
