@@ -10,11 +10,14 @@
  * line sets nothing the gateway reads, and dropping it whole leaves the
  * blank lines that end events where they were).
  *
- * Only a chunk's unfinished last line is looked at: whole lines go to the
- * parser, which holds none of them. Input: decoded text whose CR line ends
- * are never split from their LF (the caller ends a chunk's final CR with LF
- * at once). A line whose start cannot tell yet (`da`, which may become
- * `data:`) is held back until it can: at most four characters.
+ * Whole lines are looked at only after a chunk's last blank line, where the
+ * event still open at its end has its lines: those that are not `data` are
+ * left out too, and what is fed is then a copy (below). The lines of events
+ * that end in the chunk go to the parser as they are: it lets go of them at
+ * each event's end. Input: decoded text whose CR line ends are never split
+ * from their LF (the caller ends a chunk's final CR with LF at once). A line
+ * whose start cannot tell yet (`da`, which may become `data:`) is held back
+ * until it can: at most four characters.
  */
 export class IgnoredLineFilter {
   /** Inside a line being dropped, until its end. */
@@ -47,55 +50,55 @@ export class IgnoredLineFilter {
     const tailStart = lastEnd + 1;
     const tail = tailStart === 0 ? text : text.slice(tailStart);
     this.#inDataLine = tail.startsWith('data:');
-    const lines = dataAndBlankLines(text, tailStart, continues, part);
-    if (this.#inDataLine) return lines === text ? text : lines + tail;
-    if (tail.length > 0) {
+    // The lines of the event still open at the end of the text, without those the parser ignores.
+    const open = afterLastBlankLine(text, tailStart);
+    const kept = withoutIgnoredLines(text, open, tailStart, continues && open === 0);
+    let fed: string;
+    if (this.#inDataLine || tail.length === 0) {
+      fed = kept === undefined ? text : kept + tail;
+    } else {
       if ('data'.startsWith(tail)) this.#carry = tail;
       else this.#skipping = true;
+      fed = kept ?? text.slice(0, tailStart);
+      // A view of the text: the open event's lines would hold the line left out after them.
+      if (kept === undefined && open < tailStart) fed = copied(fed);
     }
+    // The parser keeps slices of what it is fed for the open event's `data` lines (a value of 13
+    // characters or more is a view of the text it was cut from): fed with lines left out, or as
+    // part of a chunk whose start was left out, a copy, or each would hold the whole chunk (a
+    // `data` line between comment lines of 64 KiB held 64 KiB a line).
+    if (kept !== undefined || part) fed = copied(fed);
     // A CR that ends what is fed ends its line now: the parser would hold it, waiting to see an LF.
-    return lines.charCodeAt(lines.length - 1) === 13 ? `${lines}\n` : lines;
+    return fed.charCodeAt(fed.length - 1) === 13 ? `${fed}\n` : fed;
   }
 }
 
 /**
- * The whole lines of `text[0, end)`, with those of the event still unfinished at its end
- * (after its last blank line) that are neither `data` fields nor blank left out, line ends
- * included. The parser sets nothing from them, and the `data` lines of an event that goes
- * on into later reads are held as slices of this one: among comment lines of 64 KiB, each
- * of its lines held a whole read. Lines of events that end here are let be: the parser
- * drops what it holds of them at their end. The same string when nothing is left out.
- * `continues`: the first line goes on with a `data` line begun before `text`, and is kept.
+ * `text[0, end)` with the lines from `from` on (whole lines) that are neither `data` fields
+ * nor blank left out, line ends included; undefined when there are none. `continues`: the line
+ * at `from` goes on with a `data` line begun before the text, and is kept.
  */
-function dataAndBlankLines(text: string, end: number, continues: boolean, part: boolean): string {
-  const from = afterLastBlankLine(text, end);
-  if (from === end) return end === text.length ? text : text.slice(0, end);
+function withoutIgnoredLines(text: string, from: number, end: number, continues: boolean): string | undefined {
   let kept: string[] | undefined;
   let keptFrom = 0;
   let nextCr = text.indexOf('\r', from);
-  if (from > 0) continues = false;
   for (let start = from; start < end; ) {
     // Just past this line's end (CR, LF or CRLF).
     const lf = text.indexOf('\n', start);
     if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf('\r', start);
     const after = nextCr >= 0 && (lf < 0 || nextCr < lf) ? (text.charCodeAt(nextCr + 1) === 10 ? nextCr + 2 : nextCr + 1) : lf < 0 ? end : lf + 1;
-    if (!(start === 0 && continues) && !isDataOrBlank(text, start)) {
+    if (!(start === from && continues) && !isDataOrBlank(text, start)) {
       kept ??= [];
       if (start > keptFrom) kept.push(text.slice(keptFrom, start));
       keptFrom = after;
     }
     start = after;
   }
-  if (kept === undefined) {
-    if (end === text.length && !part) return text;
-    // Part of the read (a line left out before it or after it): the unfinished event's lines
-    // would hold the whole read as well, so they go as a copy.
-    return copied(text.slice(0, end));
-  }
+  if (kept === undefined) return undefined;
   if (end > keptFrom) kept.push(text.slice(keptFrom, end));
   // (No piece kept after a line left out starts with a line end: that would be a blank line, and
   // there is none after `from`. So a lone CR and an LF never meet to read as one CRLF.)
-  return copied(kept.join(''));
+  return kept.join('');
 }
 
 /**
