@@ -64,7 +64,7 @@ describe('IgnoredLineFilter', () => {
     const events = ': hi\ndata: {"type":"token"}\n\nid: 1\rdata: {"type":"done"}\r\n\r\n';
     expect(filter.push(events)).toBe(events);
     expect(filter.push(`${events}: c\ndata: 6\n`)).toBe(`${events}data: 6\n`);
-    // Events, then one begun, its last line unfinished: the same string too (no copy of the read).
+    // Events, then one begun, its last line unfinished: the same text too.
     const begun = `${events}data: 7\ndata: {"type":"tok`;
     expect(filter.push(begun)).toBe(begun);
   });
