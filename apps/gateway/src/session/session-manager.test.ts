@@ -7,6 +7,7 @@ import { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from './connection.ts';
 import { SessionManager } from './session-manager.ts';
+import { STARTS_PER_LOOP_TURN } from './turn-starts.ts';
 
 const socket = (): ClientSocket & { calls: string[] } => {
   const calls: string[] = [];
@@ -333,6 +334,59 @@ describe('SessionManager', () => {
     } finally {
       configureLogging('error', () => undefined);
     }
+  });
+
+  it('a burst of new turns does not hold up a turn already streaming: its event goes out after a few loop turns\' budgets of their starts, and they start in the order they came', async () => {
+    configureLogging('error', () => undefined);
+    const encoder = new TextEncoder();
+    const posted: string[] = [];
+    let streaming: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const fetchFn = (async (_url: string, init: RequestInit) => {
+      const body = JSON.parse(await new Response(init.body).text()) as { session_id: string };
+      posted.push(body.session_id);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (body.session_id === 'streaming') {
+            streaming = controller;
+            controller.enqueue(encoder.encode('data: {"type":"tick","n":1}\n\n'));
+          } else {
+            controller.enqueue(encoder.encode('data: {"type":"done","finish_reason":"stop"}\n\n'));
+            controller.close();
+          }
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    }) as unknown as typeof fetch;
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error' });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1024, fetch: createWebAgentFetch(fetchFn) });
+    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics() });
+    const startsBeforeSecondTick: number[] = [];
+    const sent: string[] = [];
+    const first = sessions.open('streaming', {
+      ...socket(),
+      send: (text) => {
+        const frame = JSON.parse(text) as { type: string; n?: number };
+        sent.push(frame.type);
+        if (frame.n === 2) startsBeforeSecondTick.push(posted.length - 1);
+      },
+    });
+    sessions.message(first, JSON.stringify({ type: 'user_message', content: 'go', request_id: 'r1' }));
+    await expect.poll(() => sent).toContain('tick');
+    const burst = Array.from({ length: 50 }, (_, i) => ({ id: `burst-${i}`, raw: socket() }));
+    const connections = burst.map(({ id, raw }) => sessions.open(id, raw));
+    for (const connection of connections) sessions.message(connection, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
+    // The streaming turn's next event is ready in the next turn of the loop, as I/O during the burst would be.
+    setImmediate(() => streaming!.enqueue(encoder.encode('data: {"type":"tick","n":2}\n\n')));
+    await expect.poll(() => burst.filter(({ raw }) => raw.calls.includes('send done'))).toHaveLength(50);
+    expect(startsBeforeSecondTick).toHaveLength(1);
+    // Two budgets here (the frames' turn of the loop, then the one the event came in); started in
+    // the frames' handlers, all 50 would have gone out before it.
+    expect(startsBeforeSecondTick[0]).toBeLessThanOrEqual(3 * STARTS_PER_LOOP_TURN);
+    expect(posted).toEqual(['streaming', ...burst.map(({ id }) => id)]);
+    streaming!.enqueue(encoder.encode('data: {"type":"done","finish_reason":"stop"}\n\n'));
+    streaming!.close();
+    await expect.poll(() => sent).toContain('done');
+    for (const connection of [first, ...connections]) sessions.closed(connection, 1000, '');
   });
 
   it('a socket whose opening throws is not left counted or attached: the gauge, the count and a later open are as if it never came', async () => {

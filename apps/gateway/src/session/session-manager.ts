@@ -9,6 +9,7 @@ import type { ClientSocket } from './client-socket.ts';
 import { Connection } from './connection.ts';
 import { Session, type SessionHooks } from './session.ts';
 import type { Turn } from './turn.ts';
+import { TurnStarts } from './turn-starts.ts';
 
 /** Who opened a socket, for the log: the peer's address and `X-Forwarded-For` as sent (not trusted, not checked). */
 export interface ClientOrigin {
@@ -55,6 +56,7 @@ export class SessionManager {
   #shuttingDown = false;
   readonly #stopping = new AbortController();
   #pingTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #turnStarts = new TurnStarts();
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
@@ -202,6 +204,7 @@ export class SessionManager {
       isShuttingDown: () => this.#shuttingDown,
       newRequestId: this.#deps.newRequestId ?? (() => crypto.randomUUID()),
       onTurnQueued: () => metrics.activeTurns.inc(),
+      takeTurnStart: () => this.#turnStarts.take(),
       onTurnEnd: (session, turn) => this.#onTurnEnd(session, turn),
       onTurnRefused: (session, connection, requestId, kind, error, bytes) => {
         const outcome = `error:${error.code}`;

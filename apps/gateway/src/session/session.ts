@@ -21,6 +21,8 @@ export interface SessionHooks {
   isShuttingDown(): boolean;
   newRequestId(): string;
   onTurnQueued(): void;
+  /** Whether the session's next turn may start now (`undefined`), or a promise of when it may (`TurnStarts.take`). */
+  takeTurnStart(): Promise<void> | undefined;
   onTurnEnd(session: Session, turn: Turn): void;
   /** A turn refused before it was queued (`shutting_down`, `queue_full`): its error was its terminal frame, of `bytes` (0: not sent). */
   onTurnRefused(session: Session, connection: Connection, requestId: string, kind: AgentMessageInput['type'], error: GatewayError, bytes: number): void;
@@ -271,7 +273,12 @@ export class Session {
         if (this.#drainsAborted !== waitFor) continue;
         this.#drainsAborted = undefined;
       }
-      // A queued turn that ends (cancel, close) leaves the queue: what is here has yet to run.
+      if (this.queue.length === 0) return;
+      // A bounded number of turn starts per turn of the event loop, across sessions: a burst of new
+      // turns does not hold up the events of turns already streaming (turn-starts.ts).
+      const startLater = this.hooks.takeTurnStart();
+      if (startLater !== undefined) await startLater;
+      // A queued turn that ends (cancel, close, shutdown) leaves the queue: what is here has yet to run.
       const turn = this.queue.shift();
       if (turn === undefined) return;
       this.inflight = turn;

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { TurnStarts } from './turn-starts.ts';
+
+/** A `TurnStarts` whose turns of the loop the test runs by hand. */
+const manual = (perLoopTurn: number) => {
+  const scheduled: (() => void)[] = [];
+  const starts = new TurnStarts(perLoopTurn, (run) => void scheduled.push(run));
+  const given: number[] = [];
+  let asked = 0;
+  /** Asks for a start; returns whether it went at once. */
+  const ask = (): boolean => {
+    const n = asked++;
+    const later = starts.take();
+    if (later === undefined) given.push(n);
+    else void later.then(() => void given.push(n));
+    return later === undefined;
+  };
+  /** Runs the next turn of the loop and what it gave. */
+  const loopTurn = async () => {
+    scheduled.shift()!();
+    await Promise.resolve();
+  };
+  return { starts, scheduled, given, ask, loopTurn, asked: () => asked };
+};
+
+describe('TurnStarts', () => {
+  it('lets the budget go at once, then one budget per turn of the event loop: what the loop has ready in between runs between two groups', async () => {
+    const starts = new TurnStarts(2);
+    const order: string[] = [];
+    const ask = (name: string) => {
+      const later = starts.take();
+      if (later === undefined) order.push(name);
+      else void later.then(() => void order.push(name));
+      return later;
+    };
+    const waits = ['a', 'b', 'c', 'd', 'e'].map(ask);
+    expect(order).toEqual(['a', 'b']);
+    expect(starts.pending).toBe(3);
+    // Ready after the starts were asked for, as a socket's data that arrives during a burst.
+    setImmediate(() => order.push('io 1'));
+    const io2 = new Promise<void>((resolve) => setImmediate(() => setImmediate(() => resolve(void order.push('io 2')))));
+    await Promise.all([...waits, io2]);
+    expect(order).toEqual(['a', 'b', 'c', 'd', 'io 1', 'e', 'io 2']);
+    expect(starts.pending).toBe(0);
+  });
+
+  it('never lets a start go before one asked for earlier, and counts again from the next turn of the loop', async () => {
+    const { starts, scheduled, given, ask, loopTurn } = manual(2);
+    expect([ask(), ask(), ask(), ask(), ask()]).toEqual([true, true, false, false, false]);
+    expect(scheduled).toHaveLength(1);
+    await Promise.resolve();
+    expect(given).toEqual([0, 1]);
+    await loopTurn();
+    expect(given).toEqual([0, 1, 2, 3]);
+    // One waits: a start asked for now goes behind it, though this turn's count is reached anyway.
+    expect(ask()).toBe(false);
+    await loopTurn();
+    expect(given).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(starts.pending).toBe(0);
+    // Two went in that turn: a start asked for now waits for the next one, which ends the run.
+    expect(scheduled).toHaveLength(1);
+    expect(ask()).toBe(false);
+    await loopTurn();
+    expect(given).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    await loopTurn();
+    expect(scheduled).toHaveLength(0);
+    expect([ask(), ask(), ask()]).toEqual([true, true, false]);
+  });
+
+  it('keeps the order when starts keep coming and it never runs empty (its list cut down as it goes)', async () => {
+    const { starts, scheduled, given, ask, loopTurn, asked } = manual(1);
+    ask();
+    // Each turn of the loop gives one start and two more are asked for: the backlog only grows.
+    for (let i = 0; i < 5000; i++) {
+      ask();
+      ask();
+      await loopTurn();
+    }
+    expect(given).toEqual(Array.from({ length: 5001 }, (_, i) => i));
+    expect(starts.pending).toBe(asked() - 5001);
+    while (scheduled.length > 0) await loopTurn();
+    expect(given).toEqual(Array.from({ length: asked() }, (_, i) => i));
+    expect(starts.pending).toBe(0);
+  });
+});

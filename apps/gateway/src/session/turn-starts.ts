@@ -1,0 +1,81 @@
+/** How work is put off to the next turn of the event loop (`setImmediate`: after that turn's I/O). */
+export type ScheduleTurn = (run: () => void) => void;
+
+const nextLoopTurn: ScheduleTurn = (run) => void setImmediate(run);
+
+/** Turn starts that may go in one turn of the event loop, by default. */
+export const STARTS_PER_LOOP_TURN = 8;
+
+/**
+ * Turn starts, at most `perLoopTurn` per turn of the event loop, in the order they were asked for.
+ *
+ * A turn's start is the costly part of a turn for the gateway (the POST to the agent, its
+ * signals and timers). When many sessions send at once (an IDE fleet reconnecting, a team
+ * pressing enter together), starting every turn in the handler of its frame runs all those starts
+ * back to back, while the events of turns already streaming wait behind them. Past the budget,
+ * starts wait here for a later turn of the loop, so the runtime takes in the I/O that is ready
+ * between two groups of starts: streams in flight are relayed first. Under the budget, a start
+ * goes at once. A session's turns still run one at a time, in arrival order (§6).
+ */
+export class TurnStarts {
+  readonly #perLoopTurn: number;
+  readonly #schedule: ScheduleTurn;
+  #waiting: ((() => void) | undefined)[] = [];
+  #head = 0;
+  /** Starts given since the last turn of the loop began; counted down by `#loopTurn`. */
+  #given = 0;
+  #scheduled = false;
+
+  constructor(perLoopTurn = STARTS_PER_LOOP_TURN, schedule: ScheduleTurn = nextLoopTurn) {
+    this.#perLoopTurn = perLoopTurn;
+    this.#schedule = schedule;
+  }
+
+  /** Starts asked for and not yet given their turn. */
+  get pending(): number {
+    return this.#waiting.length - this.#head;
+  }
+
+  /**
+   * Asks to start a turn. `undefined`: it may start now; otherwise a promise that resolves when it
+   * may (no start asked for later goes before it).
+   */
+  take(): Promise<void> | undefined {
+    if (this.pending === 0 && this.#given < this.#perLoopTurn) {
+      this.#given++;
+      this.#ensureScheduled();
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#ensureScheduled();
+    });
+  }
+
+  #ensureScheduled(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#schedule(this.#loopTurn);
+  }
+
+  readonly #loopTurn = (): void => {
+    this.#scheduled = false;
+    this.#given = 0;
+    while (this.#given < this.#perLoopTurn && this.pending > 0) {
+      const resolve = this.#waiting[this.#head]!;
+      this.#waiting[this.#head++] = undefined;
+      this.#given++;
+      resolve();
+    }
+    if (this.pending === 0) {
+      this.#waiting.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
+      // Under steady load the list may never run empty: what was given its turn is cut off.
+      this.#waiting.splice(0, this.#head);
+      this.#head = 0;
+    }
+    // Starts went in this turn of the loop: the count starts again at the next one.
+    if (this.#given > 0) this.#ensureScheduled();
+  };
+}
