@@ -7,7 +7,7 @@ import { GatewayMetrics } from '../observability/metrics.ts';
 import type { ClientSocket } from './client-socket.ts';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from './connection.ts';
 import { SessionManager } from './session-manager.ts';
-import { STARTS_PER_LOOP_TURN } from './turn-starts.ts';
+import { STARTS_PER_LOOP_TURN, TurnStarts } from './turn-starts.ts';
 
 const socket = (): ClientSocket & { calls: string[] } => {
   const calls: string[] = [];
@@ -387,6 +387,60 @@ describe('SessionManager', () => {
     streaming!.close();
     await expect.poll(() => sent).toContain('done');
     for (const connection of [first, ...connections]) sessions.closed(connection, 1000, '');
+  });
+
+  it('a takeover while the next turn waits for its start: the new socket\'s first turn reaches the agent only once the old request\'s drain has ended (§6)', async () => {
+    configureLogging('error', () => undefined);
+    const encoder = new TextEncoder();
+    const events: string[] = [];
+    let releaseCancel: () => void = () => undefined;
+    const fetchFn = (async (_url: string, init: RequestInit) => {
+      const requestId = new Headers(init.headers).get('x-request-id')!;
+      events.push(`post ${requestId}`);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode('data: {"type":"done","finish_reason":"stop"}\n\n'));
+          // r1's body goes on after its terminal event: the gateway drains it (§4).
+          if (requestId !== 'r1') controller.close();
+        },
+        cancel: () =>
+          new Promise<void>((resolve) => {
+            events.push(`cancel ${requestId}`);
+            // The old connection is closed only when the test says so.
+            releaseCancel = () => {
+              events.push(`cancelled ${requestId}`);
+              resolve();
+            };
+          }),
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    }) as unknown as typeof fetch;
+    const config = parseConfig({ GATEWAY__AGENT_URL: 'http://agent.invalid', GATEWAY__LOG_LEVEL: 'error' });
+    const agent = new AgentClient({ agentUrl: config.agentUrl, internalApiKey: undefined, streamTimeoutMs: 5000, maxEventBytes: 1024, fetch: createWebAgentFetch(fetchFn) });
+    // One start per turn of the loop, and the test runs the loop's turns.
+    const loopTurns: (() => void)[] = [];
+    const runLoopTurns = () => loopTurns.splice(0).forEach((run) => run());
+    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics(), turnStarts: new TurnStarts(1, (run) => void loopTurns.push(run)) });
+    const oldRaw = socket();
+    const old = sessions.open('s', oldRaw);
+    sessions.message(old, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
+    sessions.message(old, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r2' }));
+    // r1 ends (its body still draining); r2 waits for its start: this turn of the loop had its one.
+    await expect.poll(() => oldRaw.calls).toContain('send done');
+    expect(events).toEqual(['post r1']);
+    const newRaw = socket();
+    const current = sessions.open('s', newRaw);
+    sessions.message(current, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r3' }));
+    await expect.poll(() => events).toContain('cancel r1');
+    // r2 (dropped with the old socket) is given its start now: it must not carry r3 past the drain.
+    runLoopTurns();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['post r1', 'cancel r1']);
+    releaseCancel();
+    await expect.poll(() => (runLoopTurns(), events)).toContain('post r3');
+    expect(events).toEqual(['post r1', 'cancel r1', 'cancelled r1', 'post r3']);
+    await expect.poll(() => newRaw.calls).toContain('send done');
+    sessions.closed(current, 1000, '');
   });
 
   it('a socket whose opening throws is not left counted or attached: the gauge, the count and a later open are as if it never came', async () => {

@@ -37,6 +37,8 @@ export interface SessionManagerDeps {
   agent: AgentClient;
   metrics: GatewayMetrics;
   newRequestId?: () => string;
+  /** Made by the manager when not given (tests give one whose turns of the loop they run). */
+  turnStarts?: TurnStarts;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -56,10 +58,11 @@ export class SessionManager {
   #shuttingDown = false;
   readonly #stopping = new AbortController();
   #pingTimer: ReturnType<typeof setInterval> | undefined;
-  readonly #turnStarts = new TurnStarts();
+  readonly #turnStarts: TurnStarts;
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
+    this.#turnStarts = deps.turnStarts ?? new TurnStarts();
     this.#stringify = createRedactor(deps.config);
     this.#redactText = createTextRedactor(deps.config);
   }

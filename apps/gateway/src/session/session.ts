@@ -277,7 +277,11 @@ export class Session {
       // A bounded number of turn starts per turn of the event loop, across sessions: a burst of new
       // turns does not hold up the events of turns already streaming (turn-starts.ts).
       const startLater = this.hooks.takeTurnStart();
-      if (startLater !== undefined) await startLater;
+      if (startLater !== undefined) {
+        await startLater;
+        // Taken over while it waited: the old request's drains end first (§6); this start is let go.
+        if (this.#drainsAborted !== undefined) continue;
+      }
       // A queued turn that ends (cancel, close, shutdown) leaves the queue: what is here has yet to run.
       const turn = this.queue.shift();
       if (turn === undefined) return;
