@@ -420,20 +420,22 @@ describe('SessionManager', () => {
     // One start per turn of the loop, and the test runs the loop's turns.
     const loopTurns: (() => void)[] = [];
     const runLoopTurns = () => loopTurns.splice(0).forEach((run) => run());
-    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics(), turnStarts: new TurnStarts(1, (run) => void loopTurns.push(run)) });
+    const turnStarts = new TurnStarts(1, (run) => void loopTurns.push(run));
+    const sessions = new SessionManager({ config, agent, metrics: new GatewayMetrics(), turnStarts });
     const oldRaw = socket();
     const old = sessions.open('s', oldRaw);
     sessions.message(old, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r1' }));
     sessions.message(old, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r2' }));
     // r1 ends (its body still draining); r2 waits for its start: this turn of the loop had its one.
     await expect.poll(() => oldRaw.calls).toContain('send done');
+    await expect.poll(() => turnStarts.pending).toBe(1);
     expect(events).toEqual(['post r1']);
     const newRaw = socket();
     const current = sessions.open('s', newRaw);
     sessions.message(current, JSON.stringify({ type: 'user_message', content: 'x', request_id: 'r3' }));
     await expect.poll(() => events).toContain('cancel r1');
     // r2 (dropped with the old socket) is given its start now: it must not carry r3 past the drain.
-    runLoopTurns();
+    while (turnStarts.pending > 0) runLoopTurns();
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(events).toEqual(['post r1', 'cancel r1']);
     releaseCancel();

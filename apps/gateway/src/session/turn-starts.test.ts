@@ -24,7 +24,7 @@ const manual = (perLoopTurn: number) => {
 };
 
 describe('TurnStarts', () => {
-  it('lets the budget go at once, then one budget per turn of the event loop: what the loop has ready in between runs between two groups', async () => {
+  it('lets the budget go at once, then a budget per turn of the event loop: what the loop has ready in between runs between two groups', async () => {
     const starts = new TurnStarts(2);
     const order: string[] = [];
     const ask = (name: string) => {
@@ -40,31 +40,35 @@ describe('TurnStarts', () => {
     setImmediate(() => order.push('io 1'));
     const io2 = new Promise<void>((resolve) => setImmediate(() => setImmediate(() => resolve(void order.push('io 2')))));
     await Promise.all([...waits, io2]);
-    expect(order).toEqual(['a', 'b', 'c', 'd', 'io 1', 'e', 'io 2']);
+    // a and b had this turn of the loop's budget: c and d go in the next, e in the one after.
+    expect(order).toEqual(['a', 'b', 'io 1', 'c', 'd', 'io 2', 'e']);
     expect(starts.pending).toBe(0);
   });
 
-  it('never lets a start go before one asked for earlier, and counts again from the next turn of the loop', async () => {
+  it('never lets a start go before one asked for earlier, nor more than the budget in one turn of the loop', async () => {
     const { starts, scheduled, given, ask, loopTurn } = manual(2);
     expect([ask(), ask(), ask(), ask(), ask()]).toEqual([true, true, false, false, false]);
     expect(scheduled).toHaveLength(1);
     await Promise.resolve();
     expect(given).toEqual([0, 1]);
+    // This turn of the loop had its two at once: the others wait for the next.
+    await loopTurn();
+    expect(given).toEqual([0, 1]);
     await loopTurn();
     expect(given).toEqual([0, 1, 2, 3]);
-    // One waits: a start asked for now goes behind it, though this turn's count is reached anyway.
+    // One waits: a start asked for now goes behind it.
     expect(ask()).toBe(false);
     await loopTurn();
     expect(given).toEqual([0, 1, 2, 3, 4, 5]);
     expect(starts.pending).toBe(0);
-    // Two went in that turn: a start asked for now waits for the next one, which ends the run.
-    expect(scheduled).toHaveLength(1);
-    expect(ask()).toBe(false);
-    await loopTurn();
-    expect(given).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    await loopTurn();
     expect(scheduled).toHaveLength(0);
+    // Nothing waits and the next turn of the loop has its budget whole.
     expect([ask(), ask(), ask()]).toEqual([true, true, false]);
+    expect(scheduled).toHaveLength(1);
+    await loopTurn();
+    await loopTurn();
+    expect(given).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(scheduled).toHaveLength(0);
   });
 
   it('keeps the order when starts keep coming and it never runs empty (its list cut down as it goes)', async () => {
@@ -76,8 +80,9 @@ describe('TurnStarts', () => {
       ask();
       await loopTurn();
     }
-    expect(given).toEqual(Array.from({ length: 5001 }, (_, i) => i));
-    expect(starts.pending).toBe(asked() - 5001);
+    // The first went at once and used that turn's budget; then one a turn.
+    expect(given).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(starts.pending).toBe(asked() - 5000);
     while (scheduled.length > 0) await loopTurn();
     expect(given).toEqual(Array.from({ length: asked() }, (_, i) => i));
     expect(starts.pending).toBe(0);

@@ -22,7 +22,7 @@ export class TurnStarts {
   readonly #schedule: ScheduleTurn;
   #waiting: ((() => void) | undefined)[] = [];
   #head = 0;
-  /** Starts given since the last turn of the loop began; counted down by `#loopTurn`. */
+  /** Starts that went at once in this turn of the loop (in the handlers of its I/O); set back by `#loopTurn`. */
   #given = 0;
   #scheduled = false;
 
@@ -38,7 +38,7 @@ export class TurnStarts {
 
   /**
    * Asks to start a turn. `undefined`: it may start now; otherwise a promise that resolves when it
-   * may (no start asked for later goes before it).
+   * may, in a later turn of the loop (no start asked for later goes before it).
    */
   take(): Promise<void> | undefined {
     if (this.pending === 0 && this.#given < this.#perLoopTurn) {
@@ -58,13 +58,15 @@ export class TurnStarts {
     this.#schedule(this.#loopTurn);
   }
 
+  /** Runs once per turn of the loop while starts go or wait: what is left of its budget goes to those that wait. */
   readonly #loopTurn = (): void => {
+    let budget = this.#perLoopTurn - this.#given;
     this.#scheduled = false;
     this.#given = 0;
-    while (this.#given < this.#perLoopTurn && this.pending > 0) {
+    while (budget > 0 && this.pending > 0) {
       const resolve = this.#waiting[this.#head]!;
       this.#waiting[this.#head++] = undefined;
-      this.#given++;
+      budget--;
       resolve();
     }
     if (this.pending === 0) {
@@ -75,7 +77,6 @@ export class TurnStarts {
       this.#waiting.splice(0, this.#head);
       this.#head = 0;
     }
-    // Starts went in this turn of the loop: the count starts again at the next one.
-    if (this.#given > 0) this.#ensureScheduled();
+    if (this.pending > 0) this.#ensureScheduled();
   };
 }
