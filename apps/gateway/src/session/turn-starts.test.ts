@@ -71,7 +71,7 @@ describe('TurnStarts', () => {
     expect(scheduled).toHaveLength(0);
   });
 
-  it('keeps the order when starts keep coming and it never runs empty (its list cut down as it goes)', async () => {
+  it('keeps the order when starts keep coming and it never runs empty', async () => {
     const { starts, scheduled, given, ask, loopTurn, asked } = manual(1);
     ask();
     // Each turn of the loop gives one start and two more are asked for: the backlog only grows.

@@ -20,8 +20,7 @@ export const STARTS_PER_LOOP_TURN = 8;
 export class TurnStarts {
   readonly #perLoopTurn: number;
   readonly #schedule: ScheduleTurn;
-  #waiting: ((() => void) | undefined)[] = [];
-  #head = 0;
+  readonly #waiting: (() => void)[] = [];
   /** Starts that went at once in this turn of the loop (in the handlers of its I/O); set back by `#loopTurn`. */
   #given = 0;
   #scheduled = false;
@@ -33,7 +32,7 @@ export class TurnStarts {
 
   /** Starts asked for and not yet given their turn. */
   get pending(): number {
-    return this.#waiting.length - this.#head;
+    return this.#waiting.length;
   }
 
   /**
@@ -63,20 +62,7 @@ export class TurnStarts {
     let budget = this.#perLoopTurn - this.#given;
     this.#scheduled = false;
     this.#given = 0;
-    while (budget > 0 && this.pending > 0) {
-      const resolve = this.#waiting[this.#head]!;
-      this.#waiting[this.#head++] = undefined;
-      budget--;
-      resolve();
-    }
-    if (this.pending === 0) {
-      this.#waiting.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
-      // Under steady load the list may never run empty: what was given its turn is cut off.
-      this.#waiting.splice(0, this.#head);
-      this.#head = 0;
-    }
-    if (this.pending > 0) this.#ensureScheduled();
+    for (; budget > 0 && this.#waiting.length > 0; budget--) this.#waiting.shift()!();
+    if (this.#waiting.length > 0) this.#ensureScheduled();
   };
 }
